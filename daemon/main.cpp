@@ -1,0 +1,107 @@
+// logpulse: the command line. Parses arguments, sets up logging, loads the configuration and
+// hands over to the daemon or to replay mode. Exit codes: 0 ok, 2 configuration or usage
+// error, 1 runtime failure.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "config/config_loader.h"
+#include "daemon/daemon.h"
+#include "metrics/exposition.h"
+#include "metrics/self_metrics.h"
+#include "pipeline/replay.h"
+
+namespace {
+
+void setup_logging(const std::string& level) {
+  const bool under_systemd = std::getenv("JOURNAL_STREAM") != nullptr || std::getenv("INVOCATION_ID") != nullptr;
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  std::shared_ptr<spdlog::logger> logger;
+  if (tty && !under_systemd) {
+    logger = spdlog::stderr_color_mt("logpulse");
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  } else {
+    logger = std::make_shared<spdlog::logger>("logpulse", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    // journald adds its own timestamps.
+    logger->set_pattern(under_systemd ? "%l %v" : "%Y-%m-%dT%H:%M:%S.%e %l %v");
+  }
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"logpulse: follows log files, turns lines into Prometheus metrics"};
+  std::string config_path;
+  bool check = false;
+  bool once = false;
+  bool explain = false;
+  std::string log_level = "info";
+  std::vector<std::string> logs;
+  app.add_option("-c,--config", config_path, "configuration file (YAML)");
+  app.add_flag("--check", check, "validate the configuration, print \"ok\" or the errors");
+  app.add_flag("--once", once, "read the files from the beginning to their end, print the metrics, exit");
+  app.add_flag("--explain", explain, "with --once: show which rules matched each line");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_option("logs", logs, "with --once: log files to read instead of the sources' paths");
+  app.set_version_flag("--version", std::string("logpulse ") + LOGPULSE_VERSION);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (config_path.empty()) {
+    std::cerr << "logpulse: -c CONFIG is required (see --help)\n";
+    return 2;
+  }
+  if (!logs.empty() && !once) {
+    std::cerr << "logpulse: log files on the command line go with --once\n";
+    return 2;
+  }
+  if (explain && !once) {
+    std::cerr << "logpulse: --explain goes with --once\n";
+    return 2;
+  }
+  setup_logging(log_level);
+
+  logpulse::config::Config config;
+  try {
+    config = logpulse::config::load_file(config_path);
+  } catch (const logpulse::config::ConfigError& e) {
+    std::cerr << e.what() << '\n';
+    return 2;
+  }
+  if (check) {
+    std::cout << "ok\n";
+    return 0;
+  }
+  try {
+    if (once) {
+      if (explain) {
+        std::cerr << "logpulse: --explain needs rules, which this version does not have yet\n";
+        return 2;
+      }
+      prometheus::Registry registry;
+      logpulse::metrics::SelfMetrics self_metrics(registry);
+      auto result = logpulse::pipeline::replay(config, logs, self_metrics,
+                                               ::isatty(STDERR_FILENO) == 1 ? stderr : nullptr);
+      std::cout << logpulse::metrics::render_text(registry);
+      std::cout.flush();
+      return result.unreadable_files > 0 && result.files == 0 ? 1 : 0;
+    }
+    return logpulse::run_daemon(config);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+}

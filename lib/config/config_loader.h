@@ -1,0 +1,22 @@
+// Loads and validates a YAML configuration file into config::Config.
+// Control plane only: every problem throws ConfigError whose message starts with
+// "FILE:LINE:COL: " and says what was expected. Safe for concurrent use (no shared state).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "config/config.h"
+
+namespace logpulse::config {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+Config load_file(const std::string& path);
+// `name` is used in messages as the file name.
+Config load_string(const std::string& yaml_text, const std::string& name);
+
+}  // namespace logpulse::config

@@ -1,0 +1,20 @@
+// Exposition: renders a prometheus-cpp registry as Prometheus text format 0.0.4, and gzips
+// a payload for scrapers that accept it. Collect() takes the families' locks briefly; the
+// updates on the ingestion thread are atomics and are not stopped. Safe for concurrent use.
+#pragma once
+
+#include <prometheus/registry.h>
+
+#include <string>
+#include <string_view>
+
+namespace logpulse::metrics {
+
+inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+std::string render_text(const prometheus::Registry& registry);
+std::string gzip(std::string_view data);
+// True when an Accept-Encoding header value accepts gzip (q > 0).
+bool accepts_gzip(std::string_view accept_encoding);
+
+}  // namespace logpulse::metrics

@@ -1,0 +1,62 @@
+// SelfMetrics: logpulse's own metrics (names fixed by SPEC.md) in a prometheus-cpp
+// registry. Handles are resolved once (per source, per followed path) and kept; updates are
+// lock-free atomics, safe from any thread. Creating/removing per-path series takes the
+// family's lock: do it when files come and go, not per line.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+namespace logpulse::metrics {
+
+struct SourceMetrics {
+  std::string source;
+  prometheus::Counter& lines_read;
+  prometheus::Counter& bytes_read;
+  prometheus::Counter& lines_truncated;
+  prometheus::Counter& rotations;
+  prometheus::Counter& truncations;
+  prometheus::Gauge& files_followed;
+  prometheus::Family<prometheus::Gauge>& lag_family;
+
+  // Once per batch of lines: what it delivered.
+  void record_batch(std::size_t lines, std::uint64_t bytes, std::uint64_t truncated) {
+    lines_read.Increment(static_cast<double>(lines));
+    bytes_read.Increment(static_cast<double>(bytes));
+    if (truncated) lines_truncated.Increment(static_cast<double>(truncated));
+  }
+
+  prometheus::Gauge& lag_for(const std::string& path) {
+    return lag_family.Add({{"source", source}, {"path", path}});
+  }
+  void forget_lag(prometheus::Gauge& gauge) { lag_family.Remove(&gauge); }
+};
+
+class SelfMetrics {
+ public:
+  explicit SelfMetrics(prometheus::Registry& registry);
+  SelfMetrics(const SelfMetrics&) = delete;
+  SelfMetrics& operator=(const SelfMetrics&) = delete;
+
+  // Handles for one source; call once per source at start-up.
+  std::unique_ptr<SourceMetrics> for_source(const std::string& source);
+
+  prometheus::Gauge& checkpoint_age_seconds() { return checkpoint_age_; }
+
+ private:
+  prometheus::Family<prometheus::Counter>& lines_read_;
+  prometheus::Family<prometheus::Counter>& bytes_read_;
+  prometheus::Family<prometheus::Counter>& lines_truncated_;
+  prometheus::Family<prometheus::Counter>& rotations_;
+  prometheus::Family<prometheus::Counter>& truncations_;
+  prometheus::Family<prometheus::Gauge>& files_followed_;
+  prometheus::Family<prometheus::Gauge>& file_lag_;
+  prometheus::Gauge& checkpoint_age_;
+};
+
+}  // namespace logpulse::metrics

@@ -1,0 +1,26 @@
+// Replay (`--once`): reads every file of every source (or the given logs) from the start to
+// its current end, through the same reader as the daemon, and returns. A progress line is
+// drawn on `progress` (stderr when it is a terminal) when non-null. Control plane: throws
+// only on unusable arguments; unreadable files are reported and skipped.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "metrics/self_metrics.h"
+
+namespace logpulse::pipeline {
+
+struct ReplayResult {
+  std::uint64_t files = 0;
+  std::uint64_t lines = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t unreadable_files = 0;
+};
+
+ReplayResult replay(const config::Config& config, const std::vector<std::string>& logs,
+                    metrics::SelfMetrics& self_metrics, std::FILE* progress);
+
+}  // namespace logpulse::pipeline

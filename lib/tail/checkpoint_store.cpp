@@ -1,0 +1,147 @@
+#include "tail/checkpoint_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace logpulse::tail {
+namespace {
+
+constexpr const char* kHeader = "logpulse-checkpoint 1";
+constexpr const char* kFileName = "checkpoint.v1";
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c <= ' ' || c == '%' || c >= 0x7f) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out.empty() ? "%" : out;  // a lone "%" stands for the empty string
+}
+
+bool unescape(const std::string& text, std::string& out) {
+  out.clear();
+  if (text == "%") return true;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return false;
+    unsigned value = 0;
+    if (std::sscanf(text.c_str() + i + 1, "%2x", &value) != 1) return false;
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return true;
+}
+
+void throw_errno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+std::string checkpoint_path(const std::string& state_dir) { return state_dir + "/" + kFileName; }
+
+std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries) {
+  std::string body = std::string(kHeader) + "\n";
+  char numbers[160];
+  for (const auto& e : entries) {
+    std::snprintf(numbers, sizeof numbers, " %" PRIu64 " %" PRIu64 " %" PRIu32 " %016" PRIx64 " %" PRIu64 " ",
+                  e.identity.device, e.identity.inode, e.identity.fingerprint_length,
+                  e.identity.fingerprint, e.offset);
+    body += "f " + escape(e.source) + numbers + escape(e.path) + "\n";
+  }
+  char trailer[48];
+  std::snprintf(trailer, sizeof trailer, "end %016" PRIx64 "\n", fnv1a(body.data(), body.size()));
+  return body + trailer;
+}
+
+CheckpointLoad decode_checkpoints(const std::string& text) {
+  CheckpointLoad out;
+  auto end_at = text.rfind("end ");
+  if (text.rfind(kHeader, 0) != 0 || end_at == std::string::npos) {
+    out.problem = "not a logpulse checkpoint (bad header or no end marker)";
+    return out;
+  }
+  std::uint64_t want = 0;
+  if (std::sscanf(text.c_str() + end_at, "end %" SCNx64, &want) != 1 ||
+      fnv1a(text.data(), end_at) != want) {
+    out.problem = "checksum mismatch (half-written or edited file)";
+    return out;
+  }
+  std::istringstream lines(text.substr(0, end_at));
+  std::string line;
+  std::getline(lines, line);  // header
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string tag, source, path, fp_hex;
+    CheckpointEntry e;
+    fields >> tag >> source >> e.identity.device >> e.identity.inode >> e.identity.fingerprint_length >>
+        fp_hex >> e.offset >> path;
+    if (!fields || tag != "f" || !unescape(source, e.source) || !unescape(path, e.path)) {
+      out.entries.clear();
+      out.problem = "malformed entry: " + line.substr(0, 80);
+      return out;
+    }
+    e.identity.fingerprint = std::strtoull(fp_hex.c_str(), nullptr, 16);
+    out.entries.push_back(std::move(e));
+  }
+  return out;
+}
+
+CheckpointLoad load_checkpoints(const std::string& state_dir) {
+  std::ifstream in(checkpoint_path(state_dir), std::ios::binary);
+  if (!in) return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return decode_checkpoints(text.str());
+}
+
+void save_checkpoints(const std::string& state_dir, const std::vector<CheckpointEntry>& entries) {
+  const std::string data = encode_checkpoints(entries);
+  const std::string final_path = checkpoint_path(state_dir);
+  const std::string temp_path = final_path + ".tmp";
+  int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_errno("open " + temp_path);
+  std::size_t written = 0;
+  while (written < data.size()) {
+    ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      throw_errno("write " + temp_path);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    throw_errno("fsync " + temp_path);
+  }
+  ::close(fd);
+  if (::rename(temp_path.c_str(), final_path.c_str()) != 0) throw_errno("rename " + temp_path);
+  int dir = ::open(state_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+}  // namespace logpulse::tail

@@ -1,0 +1,37 @@
+// Checkpoints: the committed offset of every followed file, keyed by source and file
+// identity, kept in one file under state_dir. save() is atomic (write a temporary file,
+// fsync, rename over the old one, fsync the directory); load() returns an empty table for a
+// missing, corrupt or half-written file and says why, never throws.
+// Free functions on plain values; safe for concurrent use on different directories.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tail/file_identity.h"
+
+namespace logpulse::tail {
+
+struct CheckpointEntry {
+  std::string source;
+  FileIdentity identity;
+  std::uint64_t offset = 0;
+  std::string path;  // where it was last seen: a rotated file is looked for beside it
+};
+
+struct CheckpointLoad {
+  std::vector<CheckpointEntry> entries;
+  std::string problem;  // empty when the file was absent or read cleanly
+};
+
+std::string checkpoint_path(const std::string& state_dir);
+CheckpointLoad load_checkpoints(const std::string& state_dir);
+// Throws std::system_error when the state directory cannot be written.
+void save_checkpoints(const std::string& state_dir, const std::vector<CheckpointEntry>& entries);
+
+// Text form, exposed for tests.
+std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries);
+CheckpointLoad decode_checkpoints(const std::string& text);
+
+}  // namespace logpulse::tail

@@ -1,0 +1,65 @@
+// FollowedFile: one open log file being read: its descriptor, identity, read position and
+// line splitter. read_available() is a generator of LineBatch from the committed position
+// to the current end of the file; commit() records how far the consumer has processed.
+// check() notices truncation and copytruncate (the size fell below our position, or the
+// first bytes changed). Not thread safe. Owns the descriptor (closed on destruction).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/generator.h"
+#include "tail/file_identity.h"
+#include "tail/line_batch.h"
+#include "tail/line_splitter.h"
+
+namespace logpulse::tail {
+
+class FollowedFile {
+ public:
+  // Takes ownership of `fd`. Reading starts at `offset` (clamped to the file's size).
+  FollowedFile(int fd, FileIdentity identity, std::string path, std::uint64_t offset,
+               std::size_t max_line_bytes);
+  ~FollowedFile();
+  FollowedFile(const FollowedFile&) = delete;
+  FollowedFile& operator=(const FollowedFile&) = delete;
+
+  enum class Change { kNone, kGrew, kTruncated };
+  // fstat()s the file. kTruncated: the content was cut or replaced; reading restarts at 0.
+  Change check();
+
+  // Batches of complete lines, up to `max_batches` reads (0: no limit), until the end of
+  // the file. Each batch is valid until the generator is resumed. at_eof() tells whether
+  // the generator stopped at the end of the file or at the batch limit.
+  core::Generator<const LineBatch&> read_available(std::size_t max_batches);
+
+  void commit(std::uint64_t end_offset) { committed_offset_ = end_offset; }
+
+  const FileIdentity& identity() const { return identity_; }
+  const std::string& path() const { return path_; }
+  void set_path(std::string path) { path_ = std::move(path); }
+  int fd() const { return fd_; }
+  std::uint64_t committed_offset() const { return committed_offset_; }
+  std::uint64_t size() const { return size_; }
+  std::uint64_t lag_bytes() const { return size_ > committed_offset_ ? size_ - committed_offset_ : 0; }
+  bool at_eof() const { return at_eof_; }
+  int last_error() const { return last_error_; }
+
+ private:
+  void restart_from_zero();
+
+  int fd_;
+  FileIdentity identity_;
+  std::string path_;
+  LineSplitter splitter_;
+  LineBatch batch_;
+  std::uint64_t read_offset_;       // next byte to read
+  std::uint64_t line_start_offset_; // first byte not yet part of a finished line
+  std::uint64_t committed_offset_;  // what the consumer confirmed
+  std::uint64_t size_ = 0;
+  std::int64_t mtime_ns_ = -1;
+  bool at_eof_ = false;
+  int last_error_ = 0;
+};
+
+}  // namespace logpulse::tail

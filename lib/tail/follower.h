@@ -1,0 +1,122 @@
+// Follower: one source's files followed by name, forever, like `tail -F` over globs.
+//
+//   for (;;) {
+//     const LineBatch* batch = co_await follower.next();   // waits when nothing is new
+//     process(*batch);
+//     follower.commit(*batch);                              // only this is checkpointed
+//   }
+//
+// next() is an infinite asynchronous generator: it never ends, it waits (inotify or
+// polling) for more data. It handles rename and create rotation (a renamed-away or deleted
+// file is drained for rotate_wait), copytruncate and truncation, files and directories that
+// appear later, symlink retargeting, and files rotated twice between two looks (found beside
+// the followed path). A batch's views are valid until the next call to next().
+// Not thread safe: next(), commit() and the accessors run on the follower's executor.
+// Destroying the follower closes its files and watches.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "core/generator.h"
+#include "core/log_throttle.h"
+#include "metrics/self_metrics.h"
+#include "tail/checkpoint_store.h"
+#include "tail/discovery.h"
+#include "tail/followed_file.h"
+#include "tail/watcher.h"
+
+namespace logpulse::tail {
+
+struct FileStatus {
+  std::string path;
+  std::string identity;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::uint64_t lag = 0;
+  const char* state = "following";  // following | draining
+};
+
+struct FollowerOptions {
+  bool force_poll = false;
+  std::chrono::milliseconds poll_interval{250};
+  std::chrono::milliseconds rescan_interval{1000};
+};
+
+class Follower {
+ public:
+  Follower(boost::asio::any_io_executor executor, config::Source source, FollowerOptions options,
+           metrics::SourceMetrics& metrics, std::vector<CheckpointEntry> checkpoints);
+  ~Follower();
+  Follower(const Follower&) = delete;
+  Follower& operator=(const Follower&) = delete;
+
+  boost::asio::awaitable<const LineBatch*> next();
+  void commit(const LineBatch& batch);
+
+  // The committed position of every open file, for the checkpoint.
+  std::vector<CheckpointEntry> checkpoint_entries() const;
+  std::vector<FileStatus> status() const;
+  // True once the first discovery has run and its files are open.
+  bool discovered() const { return discovered_; }
+  const std::string& name() const { return source_.name; }
+  const char* watcher_kind() const { return watcher_->kind(); }
+
+ private:
+  using Key = std::pair<std::uint64_t, std::uint64_t>;  // device, inode
+  struct Tracked {
+    std::unique_ptr<FollowedFile> file;
+    bool draining = false;
+    std::chrono::steady_clock::time_point drain_deadline;
+    prometheus::Gauge* lag_gauge = nullptr;
+  };
+  // kInitial: found by the first discovery (start_at applies); kAppeared: found later (read
+  // from 0); kRescued: found beside a rotated path (drained); kCheckpointed: found beside a
+  // checkpointed path at start-up, opened only if its checkpoint matches.
+  enum class OpenMode { kInitial, kAppeared, kRescued, kCheckpointed };
+
+  void use_polling();
+  void rescan(bool initial);
+  bool open_file(const std::string& path, OpenMode mode);
+  const CheckpointEntry* matching_checkpoint(const FileIdentity& identity, int fd) const;
+  void rescue_rotated(const std::string& path, bool initial);
+  std::set<Key> sibling_keys(const std::string& path) const;
+  void start_round();
+  void end_round();
+  void close_file(std::map<Key, Tracked>::iterator it);
+  void set_lag_path(Tracked& tracked);
+  std::chrono::milliseconds rescan_period() const;
+
+  boost::asio::any_io_executor executor_;
+  config::Source source_;
+  FollowerOptions options_;
+  metrics::SourceMetrics& metrics_;
+  std::vector<CheckpointEntry> checkpoints_;
+  // A restart: files without a checkpoint appeared while logpulse was down, read them whole.
+  bool restarted_ = false;
+  std::unique_ptr<Watcher> watcher_;
+
+  std::map<Key, Tracked> files_;
+  std::map<std::string, Key> path_owner_;
+  std::map<std::string, std::set<Key>> known_siblings_;  // per followed path: rotated names seen
+  std::deque<FileIdentity> closed_;                       // recently closed, never rescued again
+  core::LogThrottle throttle_;
+
+  std::vector<Key> round_;
+  core::Generator<const LineBatch&> reading_;
+  Tracked* reading_tracked_ = nullptr;
+  bool more_pending_ = false;
+  bool discovered_ = false;
+  std::chrono::steady_clock::time_point next_rescan_;
+};
+
+}  // namespace logpulse::tail
