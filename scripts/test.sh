@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's second command: installs what is missing, builds, and runs the whole suite:
+#   1. unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+#   2. the Release build (build/) with unit and integration tests (real daemon, real files)
+# Exits non-zero on the first failure. .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+bash scripts/install-deps.sh --test
+
+echo "== sanitizer build (unit tests)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOGPULSE_SANITIZE=ON \
+  -DLOGPULSE_INTEGRATION_TESTS=OFF >/dev/null
+cmake --build build-asan --target unit_tests -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ./build-asan/unit_tests
+
+echo "== release build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGPULSE_INTEGRATION_TESTS=ON >/dev/null
+cmake --build build -j "$jobs"
+
+echo "== unit and integration tests"
+cd build
+ctest --output-on-failure --timeout 300 -j "$jobs"

@@ -1,0 +1,74 @@
+#include <doctest/doctest.h>
+
+#include "core/text_escape.h"
+#include "http/router.h"
+#include "metrics/exposition.h"
+#include "metrics/self_metrics.h"
+
+using namespace logpulse;
+
+namespace {
+http::Response get(const http::Router& router, const std::string& target,
+                   boost::beast::http::verb verb = boost::beast::http::verb::get) {
+  http::Request request{verb, target, 11};
+  return router.handle(request);
+}
+}  // namespace
+
+TEST_CASE("accept-encoding parsing") {
+  CHECK(metrics::accepts_gzip("gzip"));
+  CHECK(metrics::accepts_gzip("deflate, gzip;q=0.5"));
+  CHECK(metrics::accepts_gzip("*"));
+  CHECK_FALSE(metrics::accepts_gzip("gzip;q=0"));
+  CHECK_FALSE(metrics::accepts_gzip("identity"));
+  CHECK_FALSE(metrics::accepts_gzip(""));
+}
+
+TEST_CASE("gzip output carries the gzip magic") {
+  std::string packed = metrics::gzip(std::string(1000, 'a'));
+  REQUIRE(packed.size() > 2);
+  CHECK(static_cast<unsigned char>(packed[0]) == 0x1f);
+  CHECK(static_cast<unsigned char>(packed[1]) == 0x8b);
+  CHECK(packed.size() < 100);
+}
+
+TEST_CASE("utf-8 repair and escaping") {
+  CHECK(core::repair_utf8("ok") == "ok");
+  CHECK(core::repair_utf8("caf\xc3\xa9") == "caf\xc3\xa9");
+  CHECK(core::repair_utf8("a\xff" "b") == "a\xEF\xBF\xBD" "b");
+  CHECK(core::repair_utf8("\xe2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(core::json_escape("a\"b\\\n\x01") == "a\\\"b\\\\\\n\\u0001");
+  CHECK(core::html_escape("<a&b>") == "&lt;a&amp;b&gt;");
+}
+
+TEST_CASE("router: endpoints, 404, 405, readiness") {
+  prometheus::Registry registry;
+  metrics::SelfMetrics self(registry);
+  auto source = self.for_source("app");
+  source->record_batch(3, 30, 1);
+  pipeline::StatusBoard board;
+  http::Router router(registry, board);
+
+  auto metrics = get(router, "/metrics");
+  CHECK(metrics.result() == boost::beast::http::status::ok);
+  CHECK(metrics.body().find("logpulse_lines_read_total{source=\"app\"} 3") != std::string::npos);
+  CHECK(metrics.body().find("logpulse_lines_truncated_total{source=\"app\"} 1") != std::string::npos);
+  CHECK(metrics.body().find("logpulse_build_info{version=\"" LOGPULSE_VERSION "\"} 1") != std::string::npos);
+  CHECK(get(router, "/-/healthy").result() == boost::beast::http::status::ok);
+  CHECK(get(router, "/-/ready").result() == boost::beast::http::status::service_unavailable);
+  board.set_ready();
+  CHECK(get(router, "/-/ready").result() == boost::beast::http::status::ok);
+  CHECK(get(router, "/nope").result() == boost::beast::http::status::not_found);
+  CHECK(get(router, "/metrics", boost::beast::http::verb::post).result() ==
+        boost::beast::http::status::method_not_allowed);
+  CHECK(get(router, "/metrics?x=1").result() == boost::beast::http::status::ok);
+
+  board.publish({pipeline::SourceStatus{"app", "inotify", 3, 30, 0,
+                                        {tail::FileStatus{"/l/\"q\".log", "1:2:3:4", 10, 20, 10, "following"}}}});
+  auto json = get(router, "/api/v1/sources");
+  CHECK(json.body().find("\"path\":\"/l/\\\"q\\\".log\"") != std::string::npos);
+  CHECK(json.body().find("\"lag\":10") != std::string::npos);
+  auto page = get(router, "/");
+  CHECK(page.body().find("source app") != std::string::npos);
+  CHECK(page[boost::beast::http::field::content_type] == "text/html; charset=utf-8");
+}
