@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "core/text_escape.h"
+
 namespace logpulse::metrics {
 
 struct SourceMetrics {
@@ -32,7 +34,7 @@ struct SourceMetrics {
   }
 
   prometheus::Gauge& lag_for(const std::string& path) {
-    return lag_family.Add({{"source", source}, {"path", path}});
+    return lag_family.Add({{"source", source}, {"path", core::repair_utf8(path)}});
   }
   void forget_lag(prometheus::Gauge& gauge) { lag_family.Remove(&gauge); }
 };

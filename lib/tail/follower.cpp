@@ -67,8 +67,7 @@ Follower::Follower(asio::any_io_executor executor, config::Source source, Follow
 
 Follower::~Follower() {
   reading_ = {};
-  for (auto& [key, tracked] : files_)
-    if (tracked.lag_gauge) metrics_.forget_lag(*tracked.lag_gauge);
+  for (auto& [gauge, users] : lag_gauge_users_) metrics_.forget_lag(*gauge);
   metrics_.files_followed.Set(0);
 }
 
@@ -307,10 +306,31 @@ bool Follower::open_file(const std::string& path, OpenMode mode) {
   return true;
 }
 
+prometheus::Gauge* Follower::acquire_lag_gauge(const std::string& path) {
+  prometheus::Gauge* gauge = &metrics_.lag_for(path);
+  ++lag_gauge_users_[gauge];
+  return gauge;
+}
+
+void Follower::release_lag_gauge(prometheus::Gauge* gauge) {
+  if (gauge == nullptr) return;
+  auto it = lag_gauge_users_.find(gauge);
+  if (it == lag_gauge_users_.end() || --it->second > 0) return;
+  lag_gauge_users_.erase(it);
+  metrics_.forget_lag(*gauge);
+}
+
 void Follower::set_lag_path(Tracked& tracked) {
-  if (tracked.lag_gauge) metrics_.forget_lag(*tracked.lag_gauge);
-  tracked.lag_gauge = &metrics_.lag_for(tracked.file->path());
-  tracked.lag_gauge->Set(static_cast<double>(tracked.file->lag_bytes()));
+  release_lag_gauge(tracked.lag_gauge);
+  tracked.lag_gauge = acquire_lag_gauge(tracked.file->path());
+  update_lag_gauges();
+}
+
+void Follower::update_lag_gauges() {
+  std::map<prometheus::Gauge*, double> lag;
+  for (const auto& [key, tracked] : files_) lag[tracked.lag_gauge] += static_cast<double>(tracked.file->lag_bytes());
+  for (const auto& [gauge, bytes] : lag)
+    if (gauge) gauge->Set(bytes);
 }
 
 void Follower::start_round() {
@@ -340,9 +360,9 @@ void Follower::end_round() {
       it = next;
       continue;
     }
-    if (tracked.lag_gauge) tracked.lag_gauge->Set(static_cast<double>(tracked.file->lag_bytes()));
     ++it;
   }
+  update_lag_gauges();
   metrics_.files_followed.Set(static_cast<double>(files_.size()));
 }
 
@@ -350,7 +370,7 @@ void Follower::close_file(std::map<Key, Tracked>::iterator it) {
   Tracked& tracked = it->second;
   spdlog::info("source {}: closing {} at offset {}", source_.name, tracked.file->path(),
                tracked.file->committed_offset());
-  if (tracked.lag_gauge) metrics_.forget_lag(*tracked.lag_gauge);
+  release_lag_gauge(tracked.lag_gauge);
   closed_.push_back(tracked.file->identity());
   if (closed_.size() > kClosedRemembered) closed_.pop_front();
   for (auto owner = path_owner_.begin(); owner != path_owner_.end();)

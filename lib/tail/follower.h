@@ -94,6 +94,9 @@ class Follower {
   void end_round();
   void close_file(std::map<Key, Tracked>::iterator it);
   void set_lag_path(Tracked& tracked);
+  prometheus::Gauge* acquire_lag_gauge(const std::string& path);
+  void release_lag_gauge(prometheus::Gauge* gauge);
+  void update_lag_gauges();
   std::chrono::milliseconds rescan_period() const;
 
   boost::asio::any_io_executor executor_;
@@ -110,6 +113,8 @@ class Follower {
   std::map<std::string, std::set<Key>> known_siblings_;  // per followed path: rotated names seen
   std::deque<FileIdentity> closed_;                       // recently closed, never rescued again
   core::LogThrottle throttle_;
+  // A renamed-away file and its successor can share a path: one series, counted users.
+  std::map<prometheus::Gauge*, int> lag_gauge_users_;
 
   std::vector<Key> round_;
   core::Generator<const LineBatch&> reading_;
