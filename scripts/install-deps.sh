@@ -15,6 +15,7 @@ build_pkgs=(
   libcli11-dev              # command line
   libsystemd-dev            # sd_notify
   zlib1g-dev                # gzip for /metrics
+  libsimdjson-dev           # format: json sources
   doctest-dev               # unit tests
 )
 test_pkgs=(python3 curl time)
