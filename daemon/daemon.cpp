@@ -19,6 +19,7 @@
 #include "http/server.h"
 #include "metrics/self_metrics.h"
 #include "pipeline/ingest.h"
+#include "pipeline/rule_pipeline.h"
 #include "pipeline/status_board.h"
 #include "tail/checkpoint_store.h"
 #include "tail/follower.h"
@@ -29,6 +30,11 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 void raise_open_file_limit() {
   rlimit limit{};
@@ -51,7 +57,9 @@ asio::awaitable<void> every(std::chrono::milliseconds period, std::function<void
 
 class Daemon {
  public:
-  explicit Daemon(const config::Config& config) : config_(config), self_metrics_(*registry_) {}
+  // Throws config::ConfigError for rules that do not compile.
+  explicit Daemon(const config::Config& config)
+      : config_(config), self_metrics_(*registry_), rules_(config, self_metrics_) {}
 
   int run() {
     std::error_code ec;
@@ -66,6 +74,7 @@ class Daemon {
                     checkpoints.problem);
     else
       spdlog::debug("loaded {} checkpoint entries", checkpoints.entries.size());
+    rules_.restore(checkpoints.state, now_ms());
 
     tail::FollowerOptions options{.force_poll = config_.watcher == config::WatcherKind::kPoll,
                                   .poll_interval = config_.poll_interval,
@@ -76,7 +85,7 @@ class Daemon {
                                                             *source_metrics_.back(), checkpoints.entries));
     }
 
-    http::Router router(*registry_, board_);
+    http::Router router({registry_.get(), &rules_.store()}, board_);
     std::unique_ptr<http::HttpServer> server;
     try {
       server = std::make_unique<http::HttpServer>(http_io_, config_.listen,
@@ -86,7 +95,15 @@ class Daemon {
       return 1;
     }
 
-    for (auto& follower : followers_) asio::co_spawn(ingest_io_, pipeline::ingest(*follower), asio::detached);
+    for (std::size_t i = 0; i < followers_.size(); ++i) {
+      match::SourceMatcher& matcher = rules_.matcher(i);
+      asio::co_spawn(ingest_io_, pipeline::ingest(*followers_[i], matcher), asio::detached);
+      if (matcher.multiline()) {
+        auto period = std::clamp(matcher.multiline_timeout() / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+        asio::co_spawn(ingest_io_, every(period, [&matcher] { matcher.flush_idle(now_ms()); }), asio::detached);
+      }
+    }
+    asio::co_spawn(ingest_io_, every(1s, [this] { rules_.store().expire(now_ms()); }), asio::detached);
     asio::co_spawn(ingest_io_, every(config_.checkpoint_interval, [this] { write_checkpoint(); }), asio::detached);
     asio::co_spawn(ingest_io_, every(250ms, [this] { publish_status(); }), asio::detached);
     std::uint64_t watchdog_usec = 0;
@@ -128,7 +145,7 @@ class Daemon {
       entries.insert(entries.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     }
     try {
-      tail::save_checkpoints(config_.state_dir, entries);
+      tail::save_checkpoints(config_.state_dir, entries, rules_.save());
       last_checkpoint_ = std::chrono::steady_clock::now();
       self_metrics_.checkpoint_age_seconds().Set(0);
     } catch (const std::exception& e) {
@@ -162,6 +179,7 @@ class Daemon {
   const config::Config& config_;
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   metrics::SelfMetrics self_metrics_;
+  pipeline::RulePipeline rules_;
   asio::io_context ingest_io_{1};
   asio::io_context http_io_{1};
   std::vector<std::unique_ptr<metrics::SourceMetrics>> source_metrics_;

@@ -16,6 +16,7 @@
 #include "metrics/exposition.h"
 #include "metrics/self_metrics.h"
 #include "pipeline/replay.h"
+#include "pipeline/rule_pipeline.h"
 
 namespace {
 
@@ -75,8 +76,12 @@ int main(int argc, char** argv) {
   setup_logging(log_level);
 
   logpulse::config::Config config;
+  prometheus::Registry registry;
+  logpulse::metrics::SelfMetrics self_metrics(registry);
+  std::unique_ptr<logpulse::pipeline::RulePipeline> rules;
   try {
     config = logpulse::config::load_file(config_path);
+    rules = std::make_unique<logpulse::pipeline::RulePipeline>(config, self_metrics);  // compiles the rules
   } catch (const logpulse::config::ConfigError& e) {
     std::cerr << e.what() << '\n';
     return 2;
@@ -87,18 +92,13 @@ int main(int argc, char** argv) {
   }
   try {
     if (once) {
-      if (explain) {
-        std::cerr << "logpulse: --explain needs rules, which this version does not have yet\n";
-        return 2;
-      }
-      prometheus::Registry registry;
-      logpulse::metrics::SelfMetrics self_metrics(registry);
-      auto result = logpulse::pipeline::replay(config, logs, self_metrics,
+      auto result = logpulse::pipeline::replay(config, logs, self_metrics, *rules, explain ? &std::cout : nullptr,
                                                ::isatty(STDERR_FILENO) == 1 ? stderr : nullptr);
-      std::cout << logpulse::metrics::render_text(registry);
+      if (!explain) std::cout << logpulse::metrics::render_text({&registry, &rules->store()});
       std::cout.flush();
       return result.unreadable_files > 0 && result.files == 0 ? 1 : 0;
     }
+    rules.reset();
     return logpulse::run_daemon(config);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -135,14 +138,207 @@ class Reader {
            src.max_line_bytes = v;
          }},
         {"rotate_wait", [&](const YAML::Node& n) { src.rotate_wait = duration(n, "rotate_wait"); }},
-        {"multiline", [&](const YAML::Node& n) { unsupported(n, "multiline"); }},
+        {"multiline", [&](const YAML::Node& n) {
+           for_each_key(n, "multiline", {
+               {"start", [&](const YAML::Node& m) { src.multiline_start = string(m, "multiline.start"); }},
+               {"timeout", [&](const YAML::Node& m) { src.multiline_timeout = duration(m, "multiline.timeout"); }},
+           });
+           if (src.multiline_start.empty()) fail(n, "multiline: 'start' is required");
+         }},
         {"format", [&](const YAML::Node& n) {
-           if (scalar(n, "format") != "text") unsupported(n, "format: json");
+           std::string v = scalar(n, "format");
+           if (v == "text") src.format = Format::kText;
+           else if (v == "json") src.format = Format::kJson;
+           else fail(n, "format: expected 'text' or 'json', got '" + v + "'");
          }},
     });
     if (src.name.empty()) fail(node, "source: 'name' is required");
     if (!has_paths || src.paths.empty()) fail(node, "source '" + src.name + "': 'paths' is required");
     return src;
+  }
+
+  static bool is_identifier(const std::string& name) {
+    if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+    for (char c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    return true;
+  }
+
+  static bool is_metric_name(const std::string& name) {
+    if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+    for (char c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != ':') return false;
+    return true;
+  }
+
+  double number(const YAML::Node& node, const std::string& key) const {
+    std::string text = scalar(node, key + " number");
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value))
+      fail(node, key + ": expected a number, got '" + text + "'");
+    return value;
+  }
+
+  std::vector<double> number_list(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsSequence() || node.size() == 0) fail(node, key + ": expected a non-empty list of numbers");
+    std::vector<double> out;
+    for (const auto& item : node) out.push_back(number(item, key));
+    for (std::size_t i = 1; i < out.size(); ++i)
+      if (!(out[i] > out[i - 1])) fail(node[i], key + ": must be strictly increasing");
+    return out;
+  }
+
+  LabelSpec label_reference(const YAML::Node& node, const std::string& name, const std::string& value_text) const {
+    if (!is_identifier(name) || name.rfind("__", 0) == 0) fail(node, "labels: bad label name '" + name + "'");
+    if (name == "le" || name == "quantile") fail(node, "labels: '" + name + "' is reserved by Prometheus");
+    LabelSpec label{name, "", ""};
+    if (!value_text.empty() && value_text[0] == '$') label.capture = value_text.substr(1);
+    else label.constant = value_text;
+    return label;
+  }
+
+  std::vector<LabelSpec> labels(const YAML::Node& node) const {
+    std::vector<LabelSpec> out;
+    auto add_map = [&](const YAML::Node& map) {
+      for (const auto& entry : map) {
+        std::string name = scalar(entry.first, "a label name");
+        out.push_back(label_reference(entry.first, name, scalar(entry.second, "a label value")));
+      }
+    };
+    if (node.IsMap()) {
+      add_map(node);
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) {
+        if (item.IsMap()) {
+          add_map(item);
+        } else {
+          std::string capture = string(item, "labels item");
+          LabelSpec label = label_reference(item, capture, "$" + capture);
+          out.push_back(label);
+        }
+      }
+    } else {
+      fail(node, "labels: expected a list of capture names or a mapping of constant labels");
+    }
+    std::set<std::string> seen;
+    for (const auto& label : out)
+      if (!seen.insert(label.name).second) fail(node, "labels: duplicate label '" + label.name + "'");
+    return out;
+  }
+
+  MetricSpec metric(const YAML::Node& node) {
+    MetricSpec m;
+    m.line = node.Mark().line + 1;
+    m.column = node.Mark().column + 1;
+    bool has_type = false;
+    for_each_key(node, "metric", {
+        {"name", [&](const YAML::Node& n) {
+           m.name = string(n, "name");
+           if (!is_metric_name(m.name)) fail(n, "metric name '" + m.name + "' is not a valid Prometheus name");
+           if (m.name.rfind("logpulse_", 0) == 0) fail(n, "metric names starting with logpulse_ are reserved");
+         }},
+        {"type", [&](const YAML::Node& n) {
+           has_type = true;
+           std::string v = scalar(n, "type");
+           if (v == "counter") m.type = MetricType::kCounter;
+           else if (v == "gauge") m.type = MetricType::kGauge;
+           else if (v == "histogram") m.type = MetricType::kHistogram;
+           else if (v == "summary") m.type = MetricType::kSummary;
+           else fail(n, "type: expected counter, gauge, histogram or summary, got '" + v + "'");
+         }},
+        {"help", [&](const YAML::Node& n) { m.help = scalar(n, "help"); }},
+        {"labels", [&](const YAML::Node& n) { m.labels = labels(n); }},
+        {"value", [&](const YAML::Node& n) { m.value = string(n, "value"); }},
+        {"buckets", [&](const YAML::Node& n) { m.buckets = number_list(n, "buckets"); }},
+        {"quantiles", [&](const YAML::Node& n) {
+           m.quantiles = number_list(n, "quantiles");
+           for (std::size_t i = 0; i < m.quantiles.size(); ++i)
+             if (m.quantiles[i] <= 0 || m.quantiles[i] >= 1) fail(n[i], "quantiles: each must be in (0, 1)");
+         }},
+        {"max_age", [&](const YAML::Node& n) { m.summary_max_age = duration(n, "max_age"); }},
+    });
+    if (m.name.empty()) fail(node, "metric: 'name' is required");
+    if (!has_type) fail(node, "metric " + m.name + ": 'type' is required");
+    if (m.help.empty()) m.help = "Defined by logpulse rule.";
+    const bool needs_value = m.type != MetricType::kCounter;
+    if (needs_value && m.value.empty()) fail(node, "metric " + m.name + ": 'value' is required for this type");
+    if (!m.buckets.empty() && m.type != MetricType::kHistogram) fail(node, "metric " + m.name + ": 'buckets' is for histograms");
+    if (!m.quantiles.empty() && m.type != MetricType::kSummary) fail(node, "metric " + m.name + ": 'quantiles' is for summaries");
+    if (m.type == MetricType::kHistogram && m.buckets.empty())
+      m.buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    if (m.type == MetricType::kSummary && m.quantiles.empty()) m.quantiles = {0.5, 0.9, 0.99};
+    return m;
+  }
+
+  Rule rule(const YAML::Node& node, const Config& cfg) {
+    Rule r;
+    r.line = node.Mark().line + 1;
+    r.column = node.Mark().column + 1;
+    YAML::Node source_node;
+    for_each_key(node, "rule", {
+        {"name", [&](const YAML::Node& n) { r.name = string(n, "name"); }},
+        {"source", [&](const YAML::Node& n) { r.source = string(n, "source"); source_node = n; }},
+        {"match", [&](const YAML::Node& n) { r.match = string(n, "match"); }},
+        {"field", [&](const YAML::Node& n) { r.field = string(n, "field"); }},
+        {"unmatched", [&](const YAML::Node& n) {
+           std::string v = scalar(n, "unmatched");
+           if (v != "true" && v != "false") fail(n, "unmatched: expected true or false");
+           r.unmatched = v == "true";
+         }},
+        {"timestamp", [&](const YAML::Node& n) {
+           for_each_key(n, "timestamp", {
+               {"field", [&](const YAML::Node& t) { r.timestamp.field = string(t, "timestamp.field"); }},
+               {"layout", [&](const YAML::Node& t) { r.timestamp.layout = string(t, "timestamp.layout"); }},
+           });
+           if (r.timestamp.field.empty() || r.timestamp.layout.empty())
+             fail(n, "timestamp: 'field' and 'layout' are both required");
+         }},
+        {"metrics", [&](const YAML::Node& n) {
+           if (!n.IsSequence()) fail(n, "metrics: expected a list of metrics");
+           for (const auto& item : n) r.metrics.push_back(metric(item));
+         }},
+        {"max_series", [&](const YAML::Node& n) { r.max_series = positive_integer(n, "max_series"); }},
+        {"expire_after", [&](const YAML::Node& n) { r.expire_after = duration(n, "expire_after"); }},
+    });
+    if (r.name.empty()) fail(node, "rule: 'name' is required");
+    if (r.source.empty()) fail(node, "rule " + r.name + ": 'source' is required");
+    const Source* source = nullptr;
+    for (const auto& s : cfg.sources)
+      if (s.name == r.source) source = &s;
+    if (source == nullptr) fail(source_node, "rule " + r.name + ": unknown source '" + r.source + "'");
+    if (r.unmatched && (!r.match.empty() || !r.field.empty()))
+      fail(node, "rule " + r.name + ": an 'unmatched: true' rule takes no 'match' or 'field'");
+    if (r.match.empty() && !r.unmatched && source->format == Format::kText)
+      fail(node, "rule " + r.name + ": 'match' is required for a text source");
+    if (!r.field.empty() && source->format != Format::kJson)
+      fail(node, "rule " + r.name + ": 'field' is for json sources");
+    std::set<std::string> metric_names;
+    for (const auto& m : r.metrics)
+      if (!metric_names.insert(m.name).second) fail(node, "rule " + r.name + ": duplicate metric '" + m.name + "'");
+    return r;
+  }
+
+  // The same metric name in several rules is one family: same type and label names.
+  void check_metric_families(const Config& cfg) const {
+    std::map<std::string, const MetricSpec*> seen;
+    for (const auto& r : cfg.rules) {
+      for (const auto& m : r.metrics) {
+        auto [it, inserted] = seen.emplace(m.name, &m);
+        if (inserted) continue;
+        const MetricSpec& first = *it->second;
+        std::vector<std::string> a, b;
+        for (const auto& l : first.labels) a.push_back(l.name);
+        for (const auto& l : m.labels) b.push_back(l.name);
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        if (first.type != m.type || a != b || first.buckets != m.buckets || first.quantiles != m.quantiles) {
+          throw ConfigError(file_ + ":" + std::to_string(m.line) + ":" + std::to_string(m.column) + ": metric " +
+                            m.name + " is defined again with another type, labels or buckets (first at line " +
+                            std::to_string(first.line) + ")");
+        }
+      }
+    }
   }
 
   [[noreturn]] void unsupported(const YAML::Node& node, const std::string& what) const {
@@ -152,6 +348,7 @@ class Reader {
   Config config(const YAML::Node& root) {
     Config cfg;
     cfg.file = file_;
+    YAML::Node rules_node(YAML::NodeType::Sequence);
     if (root.IsNull()) fail(root, "the configuration is empty (expected a mapping with 'sources')");
     bool has_sources = false;
     for_each_key(root, "the configuration", {
@@ -191,8 +388,18 @@ class Reader {
              cfg.sources.push_back(std::move(src));
            }
          }},
-        {"patterns", [&](const YAML::Node& n) { unsupported(n, "patterns"); }},
-        {"rules", [&](const YAML::Node& n) { unsupported(n, "rules"); }},
+        {"patterns", [&](const YAML::Node& n) {
+           if (!n.IsMap()) fail(n, "patterns: expected a mapping of NAME: pattern");
+           for (const auto& entry : n) {
+             std::string name = scalar(entry.first, "a pattern name");
+             if (!is_identifier(name)) fail(entry.first, "patterns: bad name '" + name + "' (letters, digits, _)");
+             cfg.patterns.push_back(NamedPattern{name, string(entry.second, "patterns." + name)});
+           }
+         }},
+        {"rules", [&](const YAML::Node& n) {
+           if (!n.IsSequence()) fail(n, "rules: expected a list of rules");
+           rules_node = n;
+         }},
         {"windows", [&](const YAML::Node& n) { unsupported(n, "windows"); }},
         {"alerts", [&](const YAML::Node& n) { unsupported(n, "alerts"); }},
         {"alertmanager", [&](const YAML::Node& n) { unsupported(n, "alertmanager"); }},
@@ -200,6 +407,13 @@ class Reader {
         {"evaluation_interval", [&](const YAML::Node& n) { unsupported(n, "evaluation_interval"); }},
     });
     if (!has_sources || cfg.sources.empty()) fail(root, "'sources' is required (at least one source)");
+    std::set<std::string> rule_names;
+    for (const auto& item : rules_node) {
+      Rule r = rule(item, cfg);
+      if (!rule_names.insert(r.name).second) fail(item, "duplicate rule name '" + r.name + "'");
+      cfg.rules.push_back(std::move(r));
+    }
+    check_metric_families(cfg);
     return cfg;
   }
 

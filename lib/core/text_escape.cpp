@@ -1,6 +1,8 @@
 #include "core/text_escape.h"
 
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace logpulse::core {
 
@@ -29,9 +31,37 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 }
 }  // namespace
 
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n) {
+    if (i + 8 <= n) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = utf8_sequence_length(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 std::string repair_utf8(std::string_view text) {
   std::string out;
-  out.reserve(text.size());
+  repair_utf8_into(text, out);
+  return out;
+}
+
+void repair_utf8_into(std::string_view text, std::string& out) {
+  out.clear();
   for (std::size_t i = 0; i < text.size();) {
     std::size_t n = utf8_sequence_length(text, i);
     if (n == 0) {
@@ -42,7 +72,6 @@ std::string repair_utf8(std::string_view text) {
       i += n;
     }
   }
-  return out;
 }
 
 std::string json_escape(std::string_view raw) {

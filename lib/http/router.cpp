@@ -55,7 +55,7 @@ Response Router::handle(const Request& request) const {
 }
 
 Response Router::metrics(const Request& request) const {
-  std::string text = metrics::render_text(registry_);
+  std::string text = metrics::render_text(collectables_);
   auto accept = request.find(field::accept_encoding);
   if (accept != request.end() && metrics::accepts_gzip(accept->value())) {
     Response response = make(status::ok, metrics::kTextContentType, metrics::gzip(text));

@@ -4,7 +4,9 @@
 // to call from the HTTP thread while ingestion runs.
 #pragma once
 
-#include <prometheus/registry.h>
+#include <prometheus/collectable.h>
+
+#include <vector>
 
 #include "http/server.h"
 #include "pipeline/status_board.h"
@@ -13,8 +15,8 @@ namespace logpulse::http {
 
 class Router {
  public:
-  Router(const prometheus::Registry& registry, const pipeline::StatusBoard& board)
-      : registry_(registry), board_(board) {}
+  Router(std::vector<const prometheus::Collectable*> collectables, const pipeline::StatusBoard& board)
+      : collectables_(std::move(collectables)), board_(board) {}
 
   Response handle(const Request& request) const;
 
@@ -23,7 +25,7 @@ class Router {
   Response sources_json() const;
   Response status_page() const;
 
-  const prometheus::Registry& registry_;
+  std::vector<const prometheus::Collectable*> collectables_;
   const pipeline::StatusBoard& board_;
 };
 

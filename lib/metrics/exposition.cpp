@@ -9,9 +9,14 @@
 
 namespace logpulse::metrics {
 
-std::string render_text(const prometheus::Registry& registry) {
+std::string render_text(const std::vector<const prometheus::Collectable*>& collectables) {
+  std::vector<prometheus::MetricFamily> families;
+  for (const auto* collectable : collectables) {
+    auto more = collectable->Collect();
+    families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, registry.Collect());
+  prometheus::TextSerializer().Serialize(out, families);
   return out.str();
 }
 

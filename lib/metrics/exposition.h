@@ -3,16 +3,18 @@
 // updates on the ingestion thread are atomics and are not stopped. Safe for concurrent use.
 #pragma once
 
-#include <prometheus/registry.h>
+#include <prometheus/collectable.h>
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace logpulse::metrics {
 
 inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-std::string render_text(const prometheus::Registry& registry);
+// The families of every collectable, in order (the self-metrics registry, the rule metrics).
+std::string render_text(const std::vector<const prometheus::Collectable*>& collectables);
 std::string gzip(std::string_view data);
 // True when an Accept-Encoding header value accepts gzip (q > 0).
 bool accepts_gzip(std::string_view accept_encoding);

@@ -27,7 +27,16 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
                       "Bytes written to a followed file but not yet processed.")),
       checkpoint_age_(gauge(registry, "logpulse_checkpoint_age_seconds",
                             "Seconds since the last checkpoint was written.")
-                          .Add({})) {
+                          .Add({})),
+      lines_matched_(counter(registry, "logpulse_lines_matched_total", "Lines (records) a rule matched.")),
+      lines_unmatched_(counter(registry, "logpulse_lines_unmatched_total", "Lines (records) no rule matched.")),
+      value_errors_(counter(registry, "logpulse_value_errors_total",
+                            "Matches whose value capture was not a number (the update was skipped).")),
+      timestamp_errors_(counter(registry, "logpulse_timestamp_errors_total",
+                                "Event times that did not parse (arrival time was used).")),
+      json_errors_(counter(registry, "logpulse_json_errors_total", "Lines of a json source that were not a JSON object.")),
+      series_dropped_(counter(registry, "logpulse_series_dropped_total",
+                              "Updates refused because the metric had max_series label sets.")) {
   gauge(registry, "logpulse_build_info", "logpulse build information.")
       .Add({{"version", LOGPULSE_VERSION}})
       .Set(1);

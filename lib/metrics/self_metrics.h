@@ -49,6 +49,14 @@ class SelfMetrics {
   std::unique_ptr<SourceMetrics> for_source(const std::string& source);
 
   prometheus::Gauge& checkpoint_age_seconds() { return checkpoint_age_; }
+  prometheus::Counter& lines_matched(const std::string& rule) { return lines_matched_.Add({{"rule", rule}}); }
+  prometheus::Counter& lines_unmatched(const std::string& source) { return lines_unmatched_.Add({{"source", source}}); }
+  prometheus::Counter& value_errors(const std::string& rule, const std::string& metric) {
+    return value_errors_.Add({{"rule", rule}, {"metric", metric}});
+  }
+  prometheus::Counter& timestamp_errors(const std::string& rule) { return timestamp_errors_.Add({{"rule", rule}}); }
+  prometheus::Counter& json_errors(const std::string& source) { return json_errors_.Add({{"source", source}}); }
+  prometheus::Family<prometheus::Counter>& series_dropped() { return series_dropped_; }
 
  private:
   prometheus::Family<prometheus::Counter>& lines_read_;
@@ -59,6 +67,12 @@ class SelfMetrics {
   prometheus::Family<prometheus::Gauge>& files_followed_;
   prometheus::Family<prometheus::Gauge>& file_lag_;
   prometheus::Gauge& checkpoint_age_;
+  prometheus::Family<prometheus::Counter>& lines_matched_;
+  prometheus::Family<prometheus::Counter>& lines_unmatched_;
+  prometheus::Family<prometheus::Counter>& value_errors_;
+  prometheus::Family<prometheus::Counter>& timestamp_errors_;
+  prometheus::Family<prometheus::Counter>& json_errors_;
+  prometheus::Family<prometheus::Counter>& series_dropped_;
 };
 
 }  // namespace logpulse::metrics

@@ -1,14 +1,16 @@
 #include "pipeline/ingest.h"
 
-#include <spdlog/spdlog.h>
+#include <chrono>
 
 namespace logpulse::pipeline {
 
-boost::asio::awaitable<void> ingest(tail::Follower& follower) {
+boost::asio::awaitable<void> ingest(tail::Follower& follower, match::SourceMatcher& matcher) {
   for (;;) {
     const tail::LineBatch* batch = co_await follower.next();
-    // The stages that consume lines (rules, windows) plug in here; until then a batch is
-    // fully processed once it has been counted, which commit() does.
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    matcher.process(batch->lines, now_ms);
     follower.commit(*batch);
   }
 }

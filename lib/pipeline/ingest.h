@@ -1,14 +1,15 @@
-// The ingestion loop of one source: pulls batches from its follower, hands each to the
-// stages after it, and commits the batch's end so that only processed lines are ever
+// The ingestion loop of one source: pulls batches from its follower, hands each to its
+// rules (the matcher), and commits the batch's end so that only processed lines are ever
 // checkpointed. Runs forever on the follower's executor; cancelled with its io_context.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 
+#include "match/source_matcher.h"
 #include "tail/follower.h"
 
 namespace logpulse::pipeline {
 
-boost::asio::awaitable<void> ingest(tail::Follower& follower);
+boost::asio::awaitable<void> ingest(tail::Follower& follower, match::SourceMatcher& matcher);
 
 }  // namespace logpulse::pipeline

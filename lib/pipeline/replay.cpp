@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ostream>
 #include <spdlog/spdlog.h>
 
+#include "core/text_escape.h"
 #include "tail/discovery.h"
 #include "tail/followed_file.h"
 
@@ -50,15 +52,18 @@ class ProgressLine {
 }  // namespace
 
 ReplayResult replay(const config::Config& config, const std::vector<std::string>& logs,
-                    metrics::SelfMetrics& self_metrics, std::FILE* progress) {
+                    metrics::SelfMetrics& self_metrics, RulePipeline& rules, std::ostream* explain,
+                    std::FILE* progress) {
   struct Plan {
+    std::size_t index;
     const config::Source* source;
     std::vector<std::string> paths;
   };
   std::vector<Plan> plans;
   std::uint64_t total_bytes = 0;
-  for (const auto& source : config.sources) {
-    Plan plan{&source, {}};
+  for (std::size_t index = 0; index < config.sources.size(); ++index) {
+    const config::Source& source = config.sources[index];
+    Plan plan{index, &source, {}};
     tail::Discovery found = tail::discover(logs.empty() ? source.paths : logs, logs.empty() ? source.exclude
                                                                                             : std::vector<std::string>{});
     for (auto& file : found.files) {
@@ -74,6 +79,8 @@ ReplayResult replay(const config::Config& config, const std::vector<std::string>
   ProgressLine bar(progress, total_bytes);
   for (const auto& plan : plans) {
     auto metrics = self_metrics.for_source(plan.source->name);
+    match::SourceMatcher& matcher = rules.matcher(plan.index);
+    std::uint64_t line_number = 0;
     for (const auto& path : plan.paths) {
       int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       auto identity = fd >= 0 ? tail::identify(fd) : std::nullopt;
@@ -86,6 +93,14 @@ ReplayResult replay(const config::Config& config, const std::vector<std::string>
       tail::FollowedFile file(fd, *identity, path, 0, plan.source->max_line_bytes);
       ++result.files;
       for (auto& batch : file.read_available(0)) {
+        if (explain) {
+          for (auto line : batch.lines) {
+            *explain << path << ':' << ++line_number << ": " << core::json_escape(line) << '\n';
+            matcher.explain(line, 0, *explain);
+          }
+        } else {
+          matcher.process(batch.lines, 0);
+        }
         file.commit(batch.end_offset);
         metrics->record_batch(batch.lines.size(), batch.bytes, batch.lines_truncated);
         result.lines += batch.lines.size();
@@ -93,6 +108,7 @@ ReplayResult replay(const config::Config& config, const std::vector<std::string>
         bar.update(result.bytes, result.lines);
       }
     }
+    if (!explain) matcher.flush(0);
     metrics->files_followed.Set(0);
   }
   return result;

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdio>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "metrics/self_metrics.h"
+#include "pipeline/rule_pipeline.h"
 
 namespace logpulse::pipeline {
 
@@ -20,7 +22,10 @@ struct ReplayResult {
   std::uint64_t unreadable_files = 0;
 };
 
+// Lines go through `rules` (metrics update) or, with `explain` set, are explained there
+// instead, one block per line.
 ReplayResult replay(const config::Config& config, const std::vector<std::string>& logs,
-                    metrics::SelfMetrics& self_metrics, std::FILE* progress);
+                    metrics::SelfMetrics& self_metrics, RulePipeline& rules, std::ostream* explain,
+                    std::FILE* progress);
 
 }  // namespace logpulse::pipeline

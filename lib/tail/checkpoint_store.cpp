@@ -56,7 +56,7 @@ void throw_errno(const std::string& what) {
 
 std::string checkpoint_path(const std::string& state_dir) { return state_dir + "/" + kFileName; }
 
-std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries) {
+std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries, const CheckpointState& state) {
   std::string body = std::string(kHeader) + "\n";
   char numbers[160];
   for (const auto& e : entries) {
@@ -65,6 +65,8 @@ std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries) {
                   e.identity.fingerprint, e.offset);
     body += "f " + escape(e.source) + numbers + escape(e.path) + "\n";
   }
+  for (const auto& line : state.metric_lines) body += "x " + line + "\n";
+  for (const auto& [source, record] : state.pending_records) body += "p " + escape(source) + " " + escape(record) + "\n";
   char trailer[48];
   std::snprintf(trailer, sizeof trailer, "end %016" PRIx64 "\n", fnv1a(body.data(), body.size()));
   return body + trailer;
@@ -87,6 +89,23 @@ CheckpointLoad decode_checkpoints(const std::string& text) {
   std::string line;
   std::getline(lines, line);  // header
   while (std::getline(lines, line)) {
+    if (line.rfind("x ", 0) == 0) {
+      out.state.metric_lines.push_back(line.substr(2));
+      continue;
+    }
+    if (line.rfind("p ", 0) == 0) {
+      std::istringstream fields(line.substr(2));
+      std::string source, record, source_text, record_text;
+      fields >> source >> record;
+      if (!fields || !unescape(source, source_text) || !unescape(record, record_text)) {
+        out.problem = "malformed pending record";
+        out.entries.clear();
+        out.state = {};
+        return out;
+      }
+      out.state.pending_records.emplace_back(std::move(source_text), std::move(record_text));
+      continue;
+    }
     std::istringstream fields(line);
     std::string tag, source, path, fp_hex;
     CheckpointEntry e;
@@ -94,6 +113,7 @@ CheckpointLoad decode_checkpoints(const std::string& text) {
         fp_hex >> e.offset >> path;
     if (!fields || tag != "f" || !unescape(source, e.source) || !unescape(path, e.path)) {
       out.entries.clear();
+      out.state = {};
       out.problem = "malformed entry: " + line.substr(0, 80);
       return out;
     }
@@ -111,8 +131,9 @@ CheckpointLoad load_checkpoints(const std::string& state_dir) {
   return decode_checkpoints(text.str());
 }
 
-void save_checkpoints(const std::string& state_dir, const std::vector<CheckpointEntry>& entries) {
-  const std::string data = encode_checkpoints(entries);
+void save_checkpoints(const std::string& state_dir, const std::vector<CheckpointEntry>& entries,
+                      const CheckpointState& state) {
+  const std::string data = encode_checkpoints(entries, state);
   const std::string final_path = checkpoint_path(state_dir);
   const std::string temp_path = final_path + ".tmp";
   int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

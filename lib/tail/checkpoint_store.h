@@ -20,18 +20,28 @@ struct CheckpointEntry {
   std::string path;  // where it was last seen: a rotated file is looked for beside it
 };
 
+// What is saved together with the offsets so that a restart counts every line once: the
+// rule metrics' state and the records a multiline source was still joining. Opaque text
+// lines for this unit (no newlines inside).
+struct CheckpointState {
+  std::vector<std::string> metric_lines;
+  std::vector<std::pair<std::string, std::string>> pending_records;  // source, record
+};
+
 struct CheckpointLoad {
   std::vector<CheckpointEntry> entries;
+  CheckpointState state;
   std::string problem;  // empty when the file was absent or read cleanly
 };
 
 std::string checkpoint_path(const std::string& state_dir);
 CheckpointLoad load_checkpoints(const std::string& state_dir);
 // Throws std::system_error when the state directory cannot be written.
-void save_checkpoints(const std::string& state_dir, const std::vector<CheckpointEntry>& entries);
+void save_checkpoints(const std::string& state_dir, const std::vector<CheckpointEntry>& entries,
+                      const CheckpointState& state = {});
 
 // Text form, exposed for tests.
-std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries);
+std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries, const CheckpointState& state = {});
 CheckpointLoad decode_checkpoints(const std::string& text);
 
 }  // namespace logpulse::tail

@@ -47,7 +47,7 @@ TEST_CASE("router: endpoints, 404, 405, readiness") {
   auto source = self.for_source("app");
   source->record_batch(3, 30, 1);
   pipeline::StatusBoard board;
-  http::Router router(registry, board);
+  http::Router router({&registry}, board);
 
   auto metrics = get(router, "/metrics");
   CHECK(metrics.result() == boost::beast::http::status::ok);

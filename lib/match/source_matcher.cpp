@@ -1,0 +1,346 @@
+#include "match/source_matcher.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <ostream>
+#include <stdexcept>
+
+#include "config/config_loader.h"
+#include "core/text_escape.h"
+#include "match/pattern_library.h"
+
+namespace logpulse::match {
+
+namespace {
+
+[[noreturn]] void fail_at(const config::Config& config, int line, int column, const std::string& what) {
+  throw config::ConfigError(config.file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what);
+}
+
+RE2::Options regex_options() {
+  RE2::Options options;
+  options.set_log_errors(false);
+  return options;
+}
+
+bool parse_number(std::string_view text, double& out) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty()) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size() && std::isfinite(out);
+}
+
+}  // namespace
+
+SourceMatcher::SourceMatcher(const config::Config& config, const config::Source& source, metrics::MetricStore& store,
+                             metrics::SelfMetrics& self_metrics)
+    : source_name_(source.name), format_(source.format) {
+  std::map<std::string, std::string, std::less<>> user_patterns;
+  for (const auto& p : config.patterns) user_patterns[p.name] = p.pattern;
+  const bool json = source.format == config::Format::kJson;
+  std::vector<std::string> expanded_patterns;
+  int max_groups = 0;
+
+  for (const auto& rule : config.rules) {
+    if (rule.source != source.name) continue;
+    CompiledRule compiled;
+    compiled.name = rule.name;
+    const std::string where = "rule " + rule.name + ": ";
+    std::map<std::string, int> groups;
+    if (!rule.match.empty()) {
+      std::string pattern;
+      try {
+        pattern = expand_patterns(rule.match, user_patterns);
+      } catch (const PatternError& e) {
+        fail_at(config, rule.line, rule.column, where + e.what());
+      }
+      compiled.regex = std::make_unique<RE2>(pattern, regex_options());
+      if (!compiled.regex->ok()) fail_at(config, rule.line, rule.column, where + "bad match pattern: " + compiled.regex->error());
+      groups = compiled.regex->NamedCapturingGroups();
+      expanded_patterns.push_back(pattern);
+    }
+    auto resolve = [&](const std::string& name, const std::string& what, int line, int column) {
+      CaptureRef ref;
+      auto it = groups.find(name);
+      if (it != groups.end()) {
+        ref.group = it->second;
+        compiled.groups_needed = std::max(compiled.groups_needed, it->second + 1);
+        return ref;
+      }
+      if (!json) {
+        std::string known;
+        for (const auto& [g, unused] : groups) known += (known.empty() ? "" : ", ") + g;
+        fail_at(config, line, column,
+                where + what + " '" + name + "' names no capture of the match (captures: " +
+                    (known.empty() ? "none" : known) + ")");
+      }
+      ref.field = name;
+      return ref;
+    };
+    if (!rule.field.empty()) compiled.match_field = CaptureRef{-1, rule.field};
+    if (!rule.timestamp.field.empty()) {
+      compiled.timestamp_field = resolve(rule.timestamp.field, "timestamp field", rule.line, rule.column);
+      try {
+        compiled.timestamp = std::make_unique<TimestampParser>(rule.timestamp.layout);
+      } catch (const std::invalid_argument& e) {
+        fail_at(config, rule.line, rule.column, where + "timestamp layout: " + e.what());
+      }
+      compiled.timestamp_errors = &self_metrics.timestamp_errors(rule.name);
+    }
+    for (const auto& spec : rule.metrics) {
+      CompiledMetric metric;
+      metric.family = &store.family(spec.name);
+      for (const auto& label_name : metric.family->label_names()) {
+        auto label = std::find_if(spec.labels.begin(), spec.labels.end(),
+                                  [&](const config::LabelSpec& l) { return l.name == label_name; });
+        if (label->capture.empty()) {
+          metric.labels.emplace_back(std::nullopt);
+          metric.constants.push_back(label->constant);
+        } else {
+          metric.labels.emplace_back(resolve(label->capture, "metric " + spec.name + ": label", spec.line, spec.column));
+          metric.constants.emplace_back();
+        }
+      }
+      if (!spec.value.empty()) metric.value = resolve(spec.value, "metric " + spec.name + ": value", spec.line, spec.column);
+      metric.value_errors = &self_metrics.value_errors(rule.name, spec.name);
+      compiled.metrics.push_back(std::move(metric));
+    }
+    compiled.matched = &self_metrics.lines_matched(rule.name);
+    max_groups = std::max(max_groups, compiled.groups_needed);
+    (rule.unmatched ? fallback_rules_ : rules_).push_back(std::move(compiled));
+  }
+
+  if (!json && rules_.size() > 1) {
+    set_ = std::make_unique<RE2::Set>(regex_options(), RE2::UNANCHORED);
+    for (const auto& pattern : expanded_patterns) {
+      std::string error;
+      if (set_->Add(pattern, &error) < 0) throw config::ConfigError(config.file + ": rule set: " + error);
+    }
+    if (!set_->Compile()) throw config::ConfigError(config.file + ": the rules of source " + source.name + " are too large to compile together");
+    candidates_.reserve(rules_.size());
+  }
+  groups_.resize(static_cast<std::size_t>(std::max(max_groups, 1)));
+  label_values_.reserve(16);
+  unmatched_ = &self_metrics.lines_unmatched(source.name);
+  if (json) json_errors_ = &self_metrics.json_errors(source.name);
+  if (!source.multiline_start.empty()) {
+    multiline_start_ = std::make_unique<RE2>(source.multiline_start, regex_options());
+    if (!multiline_start_->ok())
+      throw config::ConfigError(config.file + ": source " + source.name + ": bad multiline.start: " + multiline_start_->error());
+    multiline_timeout_ = source.multiline_timeout;
+    max_record_bytes_ = std::max<std::size_t>(source.max_line_bytes * 16, 1 << 20);
+  }
+}
+
+void SourceMatcher::process(std::span<const std::string_view> lines, std::int64_t now_ms) {
+  if (multiline_start_) {
+    for (auto line : lines) add_line(line, now_ms);
+  } else {
+    for (auto line : lines) process_record(line, now_ms);
+  }
+  publish_counts();
+}
+
+void SourceMatcher::add_line(std::string_view line, std::int64_t now_ms) {
+  std::string_view probe = line;
+  if (!core::is_valid_utf8(line)) {
+    core::repair_utf8_into(line, repaired_);
+    probe = repaired_;
+  }
+  const bool starts_record = RE2::PartialMatch(probe, *multiline_start_);
+  if (starts_record || !has_pending_) {
+    if (has_pending_) process_record(pending_, now_ms);
+    pending_.assign(line);
+    has_pending_ = true;
+  } else if (pending_.size() + 1 + line.size() <= max_record_bytes_) {
+    pending_ += '\n';
+    pending_.append(line);
+  }
+  pending_last_ms_ = now_ms;
+}
+
+void SourceMatcher::flush_idle(std::int64_t now_ms) {
+  if (has_pending_ && now_ms - pending_last_ms_ >= multiline_timeout_.count()) flush(now_ms);
+}
+
+void SourceMatcher::flush(std::int64_t now_ms) {
+  if (!has_pending_) return;
+  process_record(pending_, now_ms);
+  has_pending_ = false;
+  pending_.clear();
+  publish_counts();
+}
+
+void SourceMatcher::restore_pending_record(std::string record, std::int64_t now_ms) {
+  if (!multiline_start_) return;
+  pending_ = std::move(record);
+  has_pending_ = true;
+  pending_last_ms_ = now_ms;
+}
+
+std::string_view SourceMatcher::capture(const CaptureRef& ref) const {
+  if (ref.group >= 0) {
+    const re2::StringPiece& piece = groups_[static_cast<std::size_t>(ref.group)];
+    return piece.data() ? std::string_view(piece.data(), piece.size()) : std::string_view();
+  }
+  return json_ok_ ? json_.find(ref.field) : std::string_view();
+}
+
+bool SourceMatcher::match_rule(CompiledRule& rule, std::string_view text) {
+  if (!rule.regex) return true;
+  std::string_view subject = rule.match_field ? capture(*rule.match_field) : text;
+  if (rule.match_field && subject.empty() && json_.find(rule.match_field->field).data() == nullptr) return false;
+  return rule.regex->Match(re2::StringPiece(subject.data(), subject.size()), 0, subject.size(), RE2::UNANCHORED,
+                           groups_.data(), rule.groups_needed);
+}
+
+void SourceMatcher::process_record(std::string_view record, std::int64_t now_ms) {
+  std::string_view text = record;
+  if (!core::is_valid_utf8(record)) {
+    core::repair_utf8_into(record, repaired_);
+    text = repaired_;
+  }
+  bool any = false;
+  if (format_ == config::Format::kJson) {
+    json_ok_ = json_.parse(text);
+    if (!json_ok_) {
+      ++pending_json_errors_;
+      ++pending_unmatched_;
+      for (auto& rule : fallback_rules_) apply(rule, now_ms);
+      return;
+    }
+    for (auto& rule : rules_) {
+      if (!match_rule(rule, text)) continue;
+      apply(rule, now_ms);
+      any = true;
+    }
+  } else if (set_) {
+    if (set_->Match(re2::StringPiece(text.data(), text.size()), &candidates_)) {
+      std::sort(candidates_.begin(), candidates_.end());
+      for (int index : candidates_) {
+        CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
+        if (!match_rule(rule, text)) continue;
+        apply(rule, now_ms);
+        any = true;
+      }
+    }
+  } else if (!rules_.empty() && match_rule(rules_.front(), text)) {
+    apply(rules_.front(), now_ms);
+    any = true;
+  }
+  if (!any) {
+    ++pending_unmatched_;
+    for (auto& rule : fallback_rules_) apply(rule, now_ms);
+  }
+}
+
+void SourceMatcher::apply(CompiledRule& rule, std::int64_t now_ms) {
+  ++rule.pending_matched;
+  if (rule.timestamp && !rule.timestamp->parse_unix_nanos(capture(*rule.timestamp_field)))
+    ++rule.pending_timestamp_errors;  // arrival time stands in for the event time
+  for (auto& metric : rule.metrics) {
+    double value = 1;
+    if (metric.value) {
+      if (!parse_number(capture(*metric.value), value) ||
+          (value < 0 && metric.family->type() == config::MetricType::kCounter)) {
+        ++metric.pending_value_errors;
+        continue;
+      }
+    }
+    label_values_.clear();
+    for (std::size_t i = 0; i < metric.labels.size(); ++i)
+      label_values_.push_back(metric.labels[i] ? capture(*metric.labels[i]) : std::string_view(metric.constants[i]));
+    metrics::RuleMetric::Series* series = metric.family->resolve(label_values_, now_ms);
+    if (series == nullptr) continue;
+    switch (metric.family->type()) {
+      case config::MetricType::kCounter: metric.family->add(*series, value); break;
+      case config::MetricType::kGauge: metric.family->set(*series, value); break;
+      case config::MetricType::kHistogram:
+      case config::MetricType::kSummary: metric.family->observe(*series, value); break;
+    }
+  }
+}
+
+void SourceMatcher::publish_counts() {
+  if (pending_unmatched_) unmatched_->Increment(static_cast<double>(std::exchange(pending_unmatched_, 0)));
+  if (pending_json_errors_) json_errors_->Increment(static_cast<double>(std::exchange(pending_json_errors_, 0)));
+  for (auto* rules : {&rules_, &fallback_rules_}) for (auto& rule : *rules) {
+    if (rule.pending_matched) rule.matched->Increment(static_cast<double>(std::exchange(rule.pending_matched, 0)));
+    if (rule.pending_timestamp_errors)
+      rule.timestamp_errors->Increment(static_cast<double>(std::exchange(rule.pending_timestamp_errors, 0)));
+    for (auto& metric : rule.metrics)
+      if (metric.pending_value_errors)
+        metric.value_errors->Increment(static_cast<double>(std::exchange(metric.pending_value_errors, 0)));
+  }
+}
+
+void SourceMatcher::explain(std::string_view line, std::int64_t now_ms, std::ostream& out) {
+  std::string_view text = line;
+  std::string repaired;
+  if (!core::is_valid_utf8(line)) {
+    repaired = core::repair_utf8(line);
+    text = repaired;
+    out << "  (not valid UTF-8: stray bytes read as U+FFFD)\n";
+  }
+  if (format_ == config::Format::kJson) {
+    json_ok_ = json_.parse(text);
+    if (!json_ok_) {
+      out << "  no rule matched: not a JSON object (" << json_.error() << ")\n";
+      return;
+    }
+  }
+  bool any = false;
+  for (auto& rule : rules_) {
+    if (rule.match_field && json_.find(rule.match_field->field).data() == nullptr) {
+      out << "  rule " << rule.name << ": no match (field '" << rule.match_field->field << "' is absent)\n";
+      continue;
+    }
+    // All groups, for display.
+    std::vector<re2::StringPiece> all(rule.regex ? rule.regex->NumberOfCapturingGroups() + 1 : 1);
+    bool matched = true;
+    if (rule.regex) {
+      std::string_view subject = rule.match_field ? json_.find(rule.match_field->field) : text;
+      matched = rule.regex->Match(re2::StringPiece(subject.data(), subject.size()), 0, subject.size(),
+                                  RE2::UNANCHORED, all.data(), static_cast<int>(all.size()));
+    }
+    if (!matched) {
+      out << "  rule " << rule.name << ": no match\n";
+      continue;
+    }
+    any = true;
+    out << "  rule " << rule.name << ": matched";
+    if (rule.regex) {
+      for (const auto& [name, index] : rule.regex->NamedCapturingGroups()) {
+        const auto& piece = all[static_cast<std::size_t>(index)];
+        out << ' ' << name << "=\"" << core::json_escape(std::string_view(piece.data() ? piece.data() : "", piece.size()))
+            << '"';
+      }
+    } else {
+      for (const auto& field : json_.fields()) out << ' ' << field.name << "=\"" << core::json_escape(field.value) << '"';
+    }
+    out << '\n';
+    std::copy(all.begin(), all.begin() + std::min(all.size(), groups_.size()), groups_.begin());
+    for (std::size_t i = 0; i < rule.metrics.size(); ++i) {
+      const auto& metric = rule.metrics[i];
+      double value = 1;
+      if (metric.value && (!parse_number(capture(*metric.value), value) ||
+                           (value < 0 && metric.family->type() == config::MetricType::kCounter))) {
+        out << "    " << metric.family->name() << ": value '" << core::json_escape(capture(*metric.value))
+            << "' is not a usable number: skipped\n";
+      }
+    }
+    if (rule.timestamp && !rule.timestamp->parse_unix_nanos(capture(*rule.timestamp_field)))
+      out << "    timestamp '" << core::json_escape(capture(*rule.timestamp_field))
+          << "' does not fit the layout: arrival time used\n";
+  }
+  if (!any) {
+    out << "  no rule matched";
+    for (const auto& rule : fallback_rules_) out << "; counted by rule " << rule.name;
+    out << '\n';
+  }
+  (void)now_ms;
+}
+
+}  // namespace logpulse::match

@@ -1,0 +1,121 @@
+// SourceMatcher: the rules of one source, compiled once, applied to its lines.
+//
+//   SourceMatcher matcher(config, source, store, self_metrics);   // throws ConfigError
+//   matcher.process(batch.lines, now_ms);                           // hot path
+//
+// Per line: invalid UTF-8 is repaired into a reused buffer (so `.`, `\S` and negated classes
+// see U+FFFD for a stray byte, as Go's regexp and mtail do, and label values are valid); one
+// RE2::Set pass picks the candidate rules (skipped when the source has one rule); only those
+// extract captures, as string_views; every matching rule updates its metrics through
+// handles cached per label set. json sources parse each line into fields instead, which
+// rules use as captures. multiline joins continuation lines to the record before them.
+// Self-metric counters are added once per batch. Not thread safe: one ingestion thread.
+#pragma once
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "match/json_fields.h"
+#include "match/timestamp_parser.h"
+#include "metrics/metric_store.h"
+#include "metrics/self_metrics.h"
+
+namespace logpulse::match {
+
+// Where a capture comes from: a regex group, or (json sources) a field by name.
+struct CaptureRef {
+  int group = -1;
+  std::string field;
+};
+
+struct CompiledMetric {
+  metrics::RuleMetric* family = nullptr;
+  std::vector<std::optional<CaptureRef>> labels;  // family label order; nullopt: constant
+  std::vector<std::string> constants;
+  std::optional<CaptureRef> value;
+  prometheus::Counter* value_errors = nullptr;
+  std::uint64_t pending_value_errors = 0;
+};
+
+struct CompiledRule {
+  std::string name;
+  std::unique_ptr<RE2> regex;  // null: a json rule without match, which takes every object
+  std::optional<CaptureRef> match_field;
+  int groups_needed = 0;
+  std::vector<CompiledMetric> metrics;
+  std::optional<CaptureRef> timestamp_field;
+  std::unique_ptr<TimestampParser> timestamp;
+  prometheus::Counter* matched = nullptr;
+  prometheus::Counter* timestamp_errors = nullptr;
+  std::uint64_t pending_matched = 0;
+  std::uint64_t pending_timestamp_errors = 0;
+};
+
+class SourceMatcher {
+ public:
+  SourceMatcher(const config::Config& config, const config::Source& source, metrics::MetricStore& store,
+                metrics::SelfMetrics& self_metrics);
+  SourceMatcher(const SourceMatcher&) = delete;
+  SourceMatcher& operator=(const SourceMatcher&) = delete;
+
+  void process(std::span<const std::string_view> lines, std::int64_t now_ms);
+  // multiline: emits the pending record once it has waited `timeout` since its last line.
+  void flush_idle(std::int64_t now_ms);
+  // Emits the pending record now (end of input).
+  void flush(std::int64_t now_ms);
+  // --explain: which rules match `line` and their captures, or why none did.
+  void explain(std::string_view line, std::int64_t now_ms, std::ostream& out);
+
+  bool has_rules() const { return !rules_.empty(); }
+  bool multiline() const { return multiline_start_ != nullptr; }
+  std::chrono::milliseconds multiline_timeout() const { return multiline_timeout_; }
+  // multiline: the record still being joined, for the checkpoint (its lines are committed).
+  const std::string& pending_record() const { return pending_; }
+  bool has_pending_record() const { return has_pending_; }
+  void restore_pending_record(std::string record, std::int64_t now_ms);
+
+ private:
+  void add_line(std::string_view line, std::int64_t now_ms);
+  void process_record(std::string_view record, std::int64_t now_ms);
+  bool match_rule(CompiledRule& rule, std::string_view text);
+  std::string_view capture(const CaptureRef& ref) const;
+  void apply(CompiledRule& rule, std::int64_t now_ms);
+  void publish_counts();
+
+  std::string source_name_;
+  config::Format format_;
+  std::vector<CompiledRule> rules_;
+  std::vector<CompiledRule> fallback_rules_;  // `unmatched: true`: lines no rule matched
+  std::unique_ptr<RE2::Set> set_;  // over text rules, when there are several
+  prometheus::Counter* unmatched_ = nullptr;
+  prometheus::Counter* json_errors_ = nullptr;
+  std::uint64_t pending_unmatched_ = 0;
+  std::uint64_t pending_json_errors_ = 0;
+
+  // Reused per line: no allocation once warm.
+  std::string repaired_;
+  std::vector<int> candidates_;
+  std::vector<re2::StringPiece> groups_;
+  std::vector<std::string_view> label_values_;
+  JsonFields json_;
+  bool json_ok_ = false;
+
+  std::unique_ptr<RE2> multiline_start_;
+  std::chrono::milliseconds multiline_timeout_{0};
+  std::size_t max_record_bytes_ = 0;
+  std::string pending_;
+  bool has_pending_ = false;
+  std::int64_t pending_last_ms_ = 0;
+};
+
+}  // namespace logpulse::match

@@ -1,0 +1,32 @@
+#include "pipeline/rule_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+namespace logpulse::pipeline {
+
+RulePipeline::RulePipeline(const config::Config& config, metrics::SelfMetrics& self_metrics)
+    : config_(config), store_(config, self_metrics.series_dropped()) {
+  for (const auto& source : config.sources)
+    matchers_.push_back(std::make_unique<match::SourceMatcher>(config, source, store_, self_metrics));
+}
+
+tail::CheckpointState RulePipeline::save() const {
+  tail::CheckpointState state;
+  state.metric_lines = store_.save();
+  for (std::size_t i = 0; i < matchers_.size(); ++i)
+    if (matchers_[i]->has_pending_record())
+      state.pending_records.emplace_back(config_.sources[i].name, matchers_[i]->pending_record());
+  return state;
+}
+
+void RulePipeline::restore(const tail::CheckpointState& state, std::int64_t now_ms) {
+  std::size_t rejected = store_.restore(state.metric_lines, now_ms);
+  if (rejected > 0)
+    spdlog::warn("{} checkpointed metric lines no longer fit the configuration (metric changed): not restored",
+                 rejected);
+  for (const auto& [source, record] : state.pending_records)
+    for (std::size_t i = 0; i < config_.sources.size(); ++i)
+      if (config_.sources[i].name == source) matchers_[i]->restore_pending_record(record, now_ms);
+}
+
+}  // namespace logpulse::pipeline

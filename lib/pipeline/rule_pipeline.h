@@ -1,0 +1,36 @@
+// RulePipeline: the rule side of logpulse for one configuration: the metric store and one
+// SourceMatcher per source (in config.sources order). Built once at start-up (throws
+// config::ConfigError for bad rules); then used by the ingestion thread only, except the
+// store's Collect(), which any thread may call.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "match/source_matcher.h"
+#include "metrics/metric_store.h"
+#include "metrics/self_metrics.h"
+#include "tail/checkpoint_store.h"
+
+namespace logpulse::pipeline {
+
+class RulePipeline {
+ public:
+  RulePipeline(const config::Config& config, metrics::SelfMetrics& self_metrics);
+
+  match::SourceMatcher& matcher(std::size_t source_index) { return *matchers_[source_index]; }
+  metrics::MetricStore& store() { return store_; }
+  const metrics::MetricStore& store() const { return store_; }
+
+  // The state that must be checkpointed with the offsets, and its restoration.
+  tail::CheckpointState save() const;
+  void restore(const tail::CheckpointState& state, std::int64_t now_ms);
+
+ private:
+  const config::Config& config_;
+  metrics::MetricStore store_;
+  std::vector<std::unique_ptr<match::SourceMatcher>> matchers_;
+};
+
+}  // namespace logpulse::pipeline
