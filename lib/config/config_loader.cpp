@@ -213,8 +213,12 @@ class Reader {
         if (item.IsMap()) {
           add_map(item);
         } else {
+          // A json field "http.method" becomes the label http_method.
           std::string capture = string(item, "labels item");
-          LabelSpec label = label_reference(item, capture, "$" + capture);
+          std::string name = capture;
+          for (char& c : name)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+          LabelSpec label = label_reference(item, name, "$" + capture);
           out.push_back(label);
         }
       }

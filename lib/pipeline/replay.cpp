@@ -95,7 +95,7 @@ ReplayResult replay(const config::Config& config, const std::vector<std::string>
       for (auto& batch : file.read_available(0)) {
         if (explain) {
           for (auto line : batch.lines) {
-            *explain << path << ':' << ++line_number << ": " << core::json_escape(line) << '\n';
+            *explain << path << ':' << ++line_number << ": " << core::repair_utf8(line) << '\n';
             matcher.explain(line, 0, *explain);
           }
         } else {
