@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   app.add_flag("--explain", explain, "with --once: show which rules matched each line");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  unsigned threads = 0;
+  app.add_option("--threads", threads, "with --once: matching threads (default: the number of cores)");
   app.add_option("logs", logs, "with --once: log files to read instead of the sources' paths");
   app.set_version_flag("--version", std::string("logpulse ") + LOGPULSE_VERSION);
   try {
@@ -69,6 +72,7 @@ int main(int argc, char** argv) {
     std::cerr << "logpulse: log files on the command line go with --once\n";
     return 2;
   }
+  if (threads == 0) threads = std::thread::hardware_concurrency();
   if (explain && !once) {
     std::cerr << "logpulse: --explain goes with --once\n";
     return 2;
@@ -93,7 +97,8 @@ int main(int argc, char** argv) {
   try {
     if (once) {
       auto result = logpulse::pipeline::replay(config, logs, self_metrics, *rules, explain ? &std::cout : nullptr,
-                                               ::isatty(STDERR_FILENO) == 1 ? stderr : nullptr);
+                                               ::isatty(STDERR_FILENO) == 1 ? stderr : nullptr,
+                                               std::max(1u, std::min(threads, std::thread::hardware_concurrency())));
       if (!explain) std::cout << logpulse::metrics::render_text({&registry, &rules->store()});
       std::cout.flush();
       return result.unreadable_files > 0 && result.files == 0 ? 1 : 0;

@@ -35,6 +35,13 @@ bool is_valid_utf8(std::string_view text) {
   std::size_t i = 0;
   const std::size_t n = text.size();
   while (i < n) {
+    // ASCII fast path: 32 bytes per step, then 8.
+    while (i + 32 <= n) {
+      std::uint64_t words[4];
+      std::memcpy(words, text.data() + i, 32);
+      if (((words[0] | words[1] | words[2] | words[3]) & 0x8080808080808080ULL) != 0) break;
+      i += 32;
+    }
     if (i + 8 <= n) {
       std::uint64_t word;
       std::memcpy(&word, text.data() + i, 8);
@@ -43,6 +50,7 @@ bool is_valid_utf8(std::string_view text) {
         continue;
       }
     }
+    if (i >= n) break;
     if (static_cast<unsigned char>(text[i]) < 0x80) {
       ++i;
       continue;

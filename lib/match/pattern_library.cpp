@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstddef>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,7 +22,8 @@ std::string ipv6_pattern() {
   const std::string head = "(?:" + group + ":)";   // a group and its colon
   const std::string tail = "(?::" + group + ")";   // a colon and its group
   auto times = [](const std::string& piece, int low, int high) {
-    return piece + "{" + std::to_string(low) + (low == high ? "" : "," + std::to_string(high)) + "}";
+    const std::string upper = low == high ? "" : "," + std::to_string(high);
+    return piece + "{" + std::to_string(low) + upper + "}";
   };
 
   // Everything before an embedded IPv4 address (which takes the place of two groups).
@@ -181,14 +183,21 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
+// An expanded expression and the names of the groups it captures, in order.
+struct Expansion {
+  std::string regex;
+  std::vector<std::string> captures;
+};
+
 // One expansion: the user's patterns, the chain of names being expanded (for cycles and for
 // error messages), and the finished expansions, so a pattern used many times is expanded once.
 class Expander {
  public:
   explicit Expander(const PatternMap& user_patterns) : user_patterns_(user_patterns) {}
 
-  std::string expand(std::string_view text) {
-    std::string out;
+  Expansion expand(std::string_view text) {
+    Expansion result;
+    std::string& out = result.regex;
     out.reserve(text.size());
     bool in_class = false;
     std::size_t i = 0;
@@ -229,18 +238,25 @@ class Expander {
         continue;
       }
       if (c == '%' && i + 1 < text.size() && text[i + 1] == '{') {
-        i = expand_reference(text, i, out);
+        i = expand_reference(text, i, result);
         continue;
+      }
+      if (text.substr(i).starts_with("(?P<")) {  // a named group written out
+        const std::size_t end = text.find('>', i + 4);
+        if (end != std::string_view::npos) {
+          result.captures.emplace_back(text.substr(i + 4, end - i - 4));
+        }
       }
       out.push_back(c);
       ++i;
     }
-    return out;
+    return result;
   }
 
  private:
   // Expands the reference starting at text[start] ("%{"); returns the offset after it.
-  std::size_t expand_reference(std::string_view text, std::size_t start, std::string& out) {
+  std::size_t expand_reference(std::string_view text, std::size_t start, Expansion& result) {
+    std::string& out = result.regex;
     const std::size_t close = text.find('}', start + 2);
     if (close == std::string_view::npos) {
       fail("unterminated %{ " + location(start) +
@@ -262,22 +278,26 @@ class Expander {
     if (colon != std::string_view::npos) {
       const std::string_view capture = body.substr(colon + 1);
       if (!is_identifier(capture)) {
+        const bool typed = capture.find(':') != std::string_view::npos;  // grok's %{NUMBER:n:int}
         fail("bad capture name \"" + std::string(capture) + "\" in " + std::string(reference) +
              " " + location(start) + ": a capture name must match [A-Za-z_][A-Za-z0-9_]*" +
-             (capture.find(':') != std::string_view::npos ? " (grok's :type suffix is not supported)"
-                                                          : ""));
+             (typed ? " (grok's :type suffix is not supported)" : ""));
       }
       out.append("(?P<").append(capture).append(">");
+      result.captures.emplace_back(capture);
     } else {
       out.append("(?:");
     }
-    out.append(expand_name(name, reference, start));
+    const Expansion& expansion = expand_name(name, reference, start);
+    out.append(expansion.regex);
+    result.captures.insert(result.captures.end(), expansion.captures.begin(),
+                           expansion.captures.end());
     out.push_back(')');
     return close + 1;
   }
 
-  const std::string& expand_name(std::string_view name, std::string_view reference,
-                                 std::size_t offset) {
+  const Expansion& expand_name(std::string_view name, std::string_view reference,
+                               std::size_t offset) {
     if (auto done = done_.find(name); done != done_.end()) return done->second;
     for (std::size_t i = 0; i < chain_.size(); ++i) {
       if (chain_[i] == name) {
@@ -293,7 +313,7 @@ class Expander {
            suggestion(name));
     }
     chain_.emplace_back(name);
-    std::string expanded = expand(*definition);
+    Expansion expanded = expand(*definition);
     chain_.pop_back();
     return done_.emplace(std::string(name), std::move(expanded)).first->second;
   }
@@ -330,7 +350,7 @@ class Expander {
 
   const PatternMap& user_patterns_;
   std::vector<std::string> chain_;
-  PatternMap done_;
+  std::map<std::string, Expansion, std::less<>> done_;
 };
 
 }  // namespace
@@ -342,7 +362,18 @@ const std::map<std::string, std::string, std::less<>>& bundled_patterns() {
 
 std::string expand_patterns(std::string_view pattern,
                             const std::map<std::string, std::string, std::less<>>& user_patterns) {
-  return Expander(user_patterns).expand(pattern);
+  Expansion expansion = Expander(user_patterns).expand(pattern);
+  // RE2 (2022-06-01, Debian 12) accepts two groups with one name and then reports only one of
+  // them, so a capture would silently read the wrong field.
+  std::set<std::string_view> seen;
+  for (const auto& capture : expansion.captures) {
+    if (!seen.insert(capture).second) {
+      throw PatternError("capture name \"" + capture +
+                         "\" is used twice (a pattern with captures used twice, or the same "
+                         "%{NAME:capture} twice): rename one of them");
+    }
+  }
+  return std::move(expansion.regex);
 }
 
 }  // namespace logpulse::match

@@ -34,8 +34,9 @@ class PatternError : public std::runtime_error {
 // (which may override a bundled one, also where another bundled pattern refers to it),
 // then in bundled_patterns(). Throws PatternError with a clear message for an unknown name,
 // a reference cycle (naming the chain), a bad capture name (must be [A-Za-z_][A-Za-z0-9_]*),
-// or an unterminated %{. Inside a bundled or user pattern, %{NAME:capture} also makes a
-// named group.
+// an unterminated %{, or a capture name used twice in the result (which this RE2 would
+// accept and then report only one of). Inside a bundled or user pattern, %{NAME:capture}
+// also makes a named group.
 //
 // Text outside %{...} is kept as is, and so is regex syntax that merely looks like a
 // reference: an escaped `\%{`, `%{` inside a character class or a `\Q...\E` quote, and a

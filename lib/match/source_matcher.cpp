@@ -134,11 +134,25 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
   }
 }
 
-void SourceMatcher::process(std::span<const std::string_view> lines, std::int64_t now_ms) {
+void SourceMatcher::process(const tail::LineBatch& batch, std::int64_t now_ms) {
+  if (batch.lines.empty() || (rules_.empty() && fallback_rules_.empty())) return;
+  bool valid = false;
+  if (batch.lines_truncated == 0) {
+    // Lines are ascending views into one buffer, separated by ASCII line ends: a multibyte
+    // sequence cannot straddle two lines and stay valid, so the whole range decides.
+    const char* begin = batch.lines.front().data();
+    const char* end = batch.lines.back().data() + batch.lines.back().size();
+    valid = end >= begin && core::is_valid_utf8(std::string_view(begin, static_cast<std::size_t>(end - begin)));
+  }
+  process(batch.lines, now_ms, valid);
+}
+
+void SourceMatcher::process(std::span<const std::string_view> lines, std::int64_t now_ms, bool known_valid_utf8) {
+  if (rules_.empty() && fallback_rules_.empty()) return;
   if (multiline_start_) {
     for (auto line : lines) add_line(line, now_ms);
   } else {
-    for (auto line : lines) process_record(line, now_ms);
+    for (auto line : lines) process_record(line, now_ms, known_valid_utf8);
   }
   publish_counts();
 }
@@ -151,7 +165,7 @@ void SourceMatcher::add_line(std::string_view line, std::int64_t now_ms) {
   }
   const bool starts_record = RE2::PartialMatch(probe, *multiline_start_);
   if (starts_record || !has_pending_) {
-    if (has_pending_) process_record(pending_, now_ms);
+    if (has_pending_) process_record(pending_, now_ms, false);
     pending_.assign(line);
     has_pending_ = true;
   } else if (pending_.size() + 1 + line.size() <= max_record_bytes_) {
@@ -167,7 +181,7 @@ void SourceMatcher::flush_idle(std::int64_t now_ms) {
 
 void SourceMatcher::flush(std::int64_t now_ms) {
   if (!has_pending_) return;
-  process_record(pending_, now_ms);
+  process_record(pending_, now_ms, false);
   has_pending_ = false;
   pending_.clear();
   publish_counts();
@@ -196,9 +210,9 @@ bool SourceMatcher::match_rule(CompiledRule& rule, std::string_view text) {
                            groups_.data(), rule.groups_needed);
 }
 
-void SourceMatcher::process_record(std::string_view record, std::int64_t now_ms) {
+void SourceMatcher::process_record(std::string_view record, std::int64_t now_ms, bool known_valid_utf8) {
   std::string_view text = record;
-  if (!core::is_valid_utf8(record)) {
+  if (!known_valid_utf8 && !core::is_valid_utf8(record)) {
     core::repair_utf8_into(record, repaired_);
     text = repaired_;
   }

@@ -29,6 +29,7 @@
 #include "match/timestamp_parser.h"
 #include "metrics/metric_store.h"
 #include "metrics/self_metrics.h"
+#include "tail/line_batch.h"
 
 namespace logpulse::match {
 
@@ -68,7 +69,11 @@ class SourceMatcher {
   SourceMatcher(const SourceMatcher&) = delete;
   SourceMatcher& operator=(const SourceMatcher&) = delete;
 
-  void process(std::span<const std::string_view> lines, std::int64_t now_ms);
+  // A batch from a follower: its lines are contiguous in one buffer, so one UTF-8 check over
+  // the whole range replaces a check per line in the common case.
+  void process(const tail::LineBatch& batch, std::int64_t now_ms);
+  // Lines from anywhere; `known_valid_utf8` skips the per-line check.
+  void process(std::span<const std::string_view> lines, std::int64_t now_ms, bool known_valid_utf8 = false);
   // multiline: emits the pending record once it has waited `timeout` since its last line.
   void flush_idle(std::int64_t now_ms);
   // Emits the pending record now (end of input).
@@ -86,7 +91,7 @@ class SourceMatcher {
 
  private:
   void add_line(std::string_view line, std::int64_t now_ms);
-  void process_record(std::string_view record, std::int64_t now_ms);
+  void process_record(std::string_view record, std::int64_t now_ms, bool known_valid_utf8);
   bool match_rule(CompiledRule& rule, std::string_view text);
   std::string_view capture(const CaptureRef& ref) const;
   void apply(CompiledRule& rule, std::int64_t now_ms);

@@ -25,6 +25,15 @@ std::vector<prometheus::MetricFamily> MetricStore::Collect() const {
   return out;
 }
 
+void MetricStore::merge_from(const MetricStore& other, std::int64_t now_ms) {
+  for (const auto& [name, family] : families_) family->merge_from(*other.families_.at(name), now_ms);
+}
+
+bool MetricStore::has_summaries() const {
+  return std::any_of(families_.begin(), families_.end(),
+                     [](const auto& entry) { return entry.second->type() == config::MetricType::kSummary; });
+}
+
 std::size_t MetricStore::expire(std::int64_t now_ms) {
   std::size_t removed = 0;
   for (auto& [name, family] : families_) removed += family->expire(now_ms);

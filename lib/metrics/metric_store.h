@@ -27,6 +27,10 @@ class MetricStore : public prometheus::Collectable {
   RuleMetric& family(const std::string& name) { return *families_.at(name); }
   std::vector<prometheus::MetricFamily> Collect() const override;
 
+  // Merges another store built from the same configuration (see RuleMetric::merge_from).
+  void merge_from(const MetricStore& other, std::int64_t now_ms);
+  bool has_summaries() const;
+
   // Removes idle series of families with expire_after; returns how many.
   std::size_t expire(std::int64_t now_ms);
 

@@ -154,6 +154,26 @@ prometheus::MetricFamily RuleMetric::collect() const {
   return family;
 }
 
+void RuleMetric::merge_from(const RuleMetric& other, std::int64_t now_ms) {
+  std::lock_guard lock(other.mutex_);
+  std::vector<std::string_view> values;
+  for (const auto& [key, theirs] : other.series_) {
+    values.assign(theirs->label_values.begin(), theirs->label_values.end());
+    Series* ours = resolve(values, now_ms);
+    if (ours == nullptr) continue;
+    switch (spec_.type) {
+      case config::MetricType::kCounter: add(*ours, theirs->value.load()); break;
+      case config::MetricType::kGauge: set(*ours, theirs->value.load()); break;
+      case config::MetricType::kHistogram:
+        for (std::size_t i = 0; i <= spec_.buckets.size(); ++i)
+          ours->buckets[i].store(ours->buckets[i].load() + theirs->buckets[i].load());
+        ours->sum.store(ours->sum.load() + theirs->sum.load());
+        break;
+      case config::MetricType::kSummary: break;
+    }
+  }
+}
+
 std::string RuleMetric::signature() const {
   std::string out = std::to_string(static_cast<int>(spec_.type)) + ":";
   for (const auto& label : label_names_) out += label + ",";

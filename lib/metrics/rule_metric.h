@@ -61,6 +61,11 @@ class RuleMetric {
 
   prometheus::MetricFamily collect() const;
 
+  // Adds `other`'s series into this one (same definition): counters and histograms add,
+  // gauges take other's value (other covers the later part of the input). Summaries
+  // cannot be merged; callers do not split work that has them. Ingestion thread only.
+  void merge_from(const RuleMetric& other, std::int64_t now_ms);
+
   // Checkpointed state: one text line per series (summaries are not persisted).
   std::vector<std::string> save() const;
   bool restore_line(std::string_view line, std::int64_t now_ms);

@@ -10,7 +10,7 @@ boost::asio::awaitable<void> ingest(tail::Follower& follower, match::SourceMatch
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now().time_since_epoch())
                             .count();
-    matcher.process(batch->lines, now_ms);
+    matcher.process(*batch, now_ms);
     follower.commit(*batch);
   }
 }

@@ -23,9 +23,13 @@ struct ReplayResult {
 };
 
 // Lines go through `rules` (metrics update) or, with `explain` set, are explained there
-// instead, one block per line.
+// instead, one block per line. With `threads` > 1, large inputs are cut at line boundaries
+// into that many consecutive parts, each matched on its own thread with its own copy of the
+// rules, and the parts' metrics are merged into `rules` in input order (counters and
+// histograms add, a gauge keeps the last value), which gives the sequential result. Inputs
+// with multiline sources or summaries, and --explain, run on one thread.
 ReplayResult replay(const config::Config& config, const std::vector<std::string>& logs,
                     metrics::SelfMetrics& self_metrics, RulePipeline& rules, std::ostream* explain,
-                    std::FILE* progress);
+                    std::FILE* progress, unsigned threads = 1);
 
 }  // namespace logpulse::pipeline

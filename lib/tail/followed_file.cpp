@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 namespace logpulse::tail {
 
@@ -67,7 +69,8 @@ core::Generator<const LineBatch&> FollowedFile::read_available(std::size_t max_b
   for (;;) {
     if (max_batches != 0 && batches >= max_batches) co_return;
     std::span<char> space = splitter_.writable();
-    ssize_t n = ::pread(fd_, space.data(), space.size(), static_cast<off_t>(read_offset_));
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(space.size(), read_limit_ - read_offset_));
+    ssize_t n = want == 0 ? 0 : ::pread(fd_, space.data(), want, static_cast<off_t>(read_offset_));
     if (n < 0) {
       if (errno == EINTR) continue;
       last_error_ = errno;

@@ -34,6 +34,8 @@ class FollowedFile {
   core::Generator<const LineBatch&> read_available(std::size_t max_batches);
 
   void commit(std::uint64_t end_offset) { committed_offset_ = end_offset; }
+  // Reading stops at `end` as if the file ended there (replay reads a file in ranges).
+  void set_read_limit(std::uint64_t end) { read_limit_ = end; }
 
   const FileIdentity& identity() const { return identity_; }
   const std::string& path() const { return path_; }
@@ -57,6 +59,7 @@ class FollowedFile {
   std::uint64_t line_start_offset_; // first byte not yet part of a finished line
   std::uint64_t committed_offset_;  // what the consumer confirmed
   std::uint64_t size_ = 0;
+  std::uint64_t read_limit_ = UINT64_MAX;
   std::int64_t mtime_ns_ = -1;
   bool at_eof_ = false;
   int last_error_ = 0;
