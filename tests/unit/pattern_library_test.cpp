@@ -603,6 +603,14 @@ TEST_CASE("pattern library: expand_patterns errors say what is wrong and where")
   CHECK(error_of("%{").find("unterminated") != std::string::npos);
   CHECK(error_of("%{A}", {{"A", "x%{"}}).find("unterminated %{ at offset 1 of pattern A") != std::string::npos);
 
+  // Two groups with one name: RE2 of Debian 12 would accept them and report one.
+  CHECK(error_of("%{IP:client} %{IP:client}").find("capture name \"client\" is used twice") != std::string::npos);
+  CHECK(error_of("%{SYSLOGLINE} %{NGINXACCESS}").find("\"timestamp\" is used twice") != std::string::npos);
+  CHECK(error_of("%{L} %{L}", {{"L", "%{INT:n}"}}).find("\"n\" is used twice") != std::string::npos);
+  CHECK(error_of("(?P<n>x) %{INT:n}").find("\"n\" is used twice") != std::string::npos);
+  CHECK(error_of("%{L} %{L}", {{"L", "%{INT}"}}).empty());
+  CHECK(error_of("[(?P<n>] %{INT:n}").empty());  // inside a class it is no group
+
   CHECK(error_of("%{}").find("bad pattern name") != std::string::npos);
   CHECK(error_of("%{ INT }").find("bad pattern name") != std::string::npos);
   CHECK_THROWS_AS(expand_patterns("%{NOPE}", kNoUserPatterns), PatternError);
