@@ -12,17 +12,17 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <filesystem>
+#include <mutex>
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "config/config_loader.h"
+#include "daemon/generation.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "metrics/self_metrics.h"
-#include "pipeline/ingest.h"
-#include "pipeline/rule_pipeline.h"
 #include "pipeline/status_board.h"
 #include "tail/checkpoint_store.h"
-#include "tail/follower.h"
 
 namespace logpulse {
 
@@ -30,11 +30,6 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 void raise_open_file_limit() {
   rlimit limit{};
@@ -55,56 +50,45 @@ asio::awaitable<void> every(std::chrono::milliseconds period, std::function<void
   }
 }
 
+bool create_state_dir(const std::string& state_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec) spdlog::error("cannot create state_dir {}: {}", state_dir, ec.message());
+  return !ec;
+}
+
 class Daemon {
  public:
-  // Throws config::ConfigError for rules that do not compile.
-  explicit Daemon(const config::Config& config)
-      : config_(config), self_metrics_(*registry_), rules_(config, self_metrics_) {}
+  Daemon(const config::Config& config, std::string config_path)
+      : config_path_(std::move(config_path)), self_metrics_(*registry_) {
+    // Throws config::ConfigError when the rules do not compile.
+    current_ = std::make_unique<Generation>(ingest_io_, config, self_metrics_);
+  }
 
   int run() {
-    std::error_code ec;
-    std::filesystem::create_directories(config_.state_dir, ec);
-    if (ec) {
-      spdlog::error("cannot create state_dir {}: {}", config_.state_dir, ec.message());
-      return 1;
-    }
-    tail::CheckpointLoad checkpoints = tail::load_checkpoints(config_.state_dir);
+    const config::Config& config = current_->config();
+    if (!create_state_dir(config.state_dir)) return 1;
+    tail::CheckpointLoad checkpoints = tail::load_checkpoints(config.state_dir);
     if (!checkpoints.problem.empty())
-      spdlog::error("ignoring checkpoint file {}: {}; files start as if new", tail::checkpoint_path(config_.state_dir),
+      spdlog::error("ignoring checkpoint file {}: {}; files start as if new", tail::checkpoint_path(config.state_dir),
                     checkpoints.problem);
     else
       spdlog::debug("loaded {} checkpoint entries", checkpoints.entries.size());
-    rules_.restore(checkpoints.state, now_ms());
 
-    tail::FollowerOptions options{.force_poll = config_.watcher == config::WatcherKind::kPoll,
-                                  .poll_interval = config_.poll_interval,
-                                  .rescan_interval = config_.rescan_interval};
-    for (const auto& source : config_.sources) {
-      source_metrics_.push_back(self_metrics_.for_source(source.name));
-      followers_.push_back(std::make_unique<tail::Follower>(ingest_io_.get_executor(), source, options,
-                                                            *source_metrics_.back(), checkpoints.entries));
-    }
-
-    http::Router router({registry_.get(), &rules_.store()}, board_);
+    http::Router router([this] { return collectables(); }, board_);
     std::unique_ptr<http::HttpServer> server;
     try {
-      server = std::make_unique<http::HttpServer>(http_io_, config_.listen,
+      server = std::make_unique<http::HttpServer>(http_io_, config.listen,
                                                   [&router](const http::Request& r) { return router.handle(r); });
     } catch (const std::exception& e) {
       spdlog::error("cannot listen: {}", e.what());
       return 1;
     }
+    set_store(current_->shared_store());
+    current_->start(checkpoints.entries, checkpoints.state);
 
-    for (std::size_t i = 0; i < followers_.size(); ++i) {
-      match::SourceMatcher& matcher = rules_.matcher(i);
-      asio::co_spawn(ingest_io_, pipeline::ingest(*followers_[i], matcher), asio::detached);
-      if (matcher.multiline()) {
-        auto period = std::clamp(matcher.multiline_timeout() / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
-        asio::co_spawn(ingest_io_, every(period, [&matcher] { matcher.flush_idle(now_ms()); }), asio::detached);
-      }
-    }
-    asio::co_spawn(ingest_io_, every(1s, [this] { rules_.store().expire(now_ms()); }), asio::detached);
-    asio::co_spawn(ingest_io_, every(config_.checkpoint_interval, [this] { write_checkpoint(); }), asio::detached);
+    checkpoint_timer_ = std::make_unique<asio::steady_timer>(ingest_io_);
+    schedule_checkpoint();
     asio::co_spawn(ingest_io_, every(250ms, [this] { publish_status(); }), asio::detached);
     std::uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
@@ -123,11 +107,21 @@ class Daemon {
   }
 
  private:
+  std::vector<std::shared_ptr<const prometheus::Collectable>> collectables() const {
+    std::lock_guard lock(store_mutex_);
+    return {registry_, store_};
+  }
+
+  void set_store(std::shared_ptr<const metrics::MetricStore> store) {
+    std::lock_guard lock(store_mutex_);
+    store_ = std::move(store);
+  }
+
   void wait_for_signal(asio::signal_set& signals) {
     signals.async_wait([this, &signals](const boost::system::error_code& error, int number) {
       if (error) return;
       if (number == SIGHUP) {
-        spdlog::warn("SIGHUP: configuration reload is not available in this version; restart to apply changes");
+        reload();
         wait_for_signal(signals);
         return;
       }
@@ -138,14 +132,54 @@ class Daemon {
     });
   }
 
-  void write_checkpoint() {
-    std::vector<tail::CheckpointEntry> entries;
-    for (const auto& follower : followers_) {
-      auto more = follower->checkpoint_entries();
-      entries.insert(entries.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-    }
+  // SIGHUP: a new configuration replaces the running one without losing offsets or the
+  // values of metrics whose definition did not change; a bad one is refused and the old
+  // one keeps running.
+  void reload() {
+    sd_notify(0, "RELOADING=1");
+    spdlog::info("SIGHUP: reloading {}", config_path_);
+    std::unique_ptr<Generation> next;
     try {
-      tail::save_checkpoints(config_.state_dir, entries, rules_.save());
+      config::Config config = config::load_file(config_path_);
+      if (!create_state_dir(config.state_dir)) throw config::ConfigError(config_path_ + ": state_dir cannot be created");
+      if (config.listen.size() != current_->config().listen.size() ||
+          !std::equal(config.listen.begin(), config.listen.end(), current_->config().listen.begin(),
+                      [](const auto& a, const auto& b) { return a.host == b.host && a.port == b.port; }))
+        spdlog::warn("SIGHUP: a change of 'listen' takes effect at the next restart");
+      next = std::make_unique<Generation>(ingest_io_, std::move(config), self_metrics_);
+    } catch (const std::exception& e) {
+      spdlog::error("SIGHUP: the new configuration is refused, the running one stays: {}", e.what());
+      sd_notify(0, "READY=1");
+      return;
+    }
+    // The running generation is between batches here (same thread): its committed offsets
+    // and metric state are consistent, as in a checkpoint.
+    auto entries = current_->checkpoint_entries();
+    auto state = current_->checkpoint_state();
+    current_->stop();
+    retired_.push_back(std::move(current_));
+    current_ = std::move(next);
+    set_store(current_->shared_store());
+    current_->start(entries, state);
+    schedule_checkpoint();
+    sd_notify(0, "READY=1");
+    spdlog::info("SIGHUP: configuration reloaded: {} source(s), {} rule(s)", current_->config().sources.size(),
+                 current_->config().rules.size());
+  }
+
+  void schedule_checkpoint() {
+    checkpoint_timer_->expires_after(current_->config().checkpoint_interval);
+    checkpoint_timer_->async_wait([this](const boost::system::error_code& error) {
+      if (error) return;  // rescheduled by a reload, or stopping
+      write_checkpoint();
+      schedule_checkpoint();
+    });
+  }
+
+  void write_checkpoint() {
+    const std::string& state_dir = current_->config().state_dir;
+    try {
+      tail::save_checkpoints(state_dir, current_->checkpoint_entries(), current_->checkpoint_state());
       last_checkpoint_ = std::chrono::steady_clock::now();
       self_metrics_.checkpoint_age_seconds().Set(0);
     } catch (const std::exception& e) {
@@ -154,15 +188,18 @@ class Daemon {
   }
 
   void publish_status() {
+    std::erase_if(retired_, [](const auto& generation) { return generation->finished(); });
     std::vector<pipeline::SourceStatus> sources;
     bool all_discovered = true;
-    for (std::size_t i = 0; i < followers_.size(); ++i) {
-      const auto& follower = *followers_[i];
+    const auto& followers = current_->followers();
+    for (std::size_t i = 0; i < followers.size(); ++i) {
+      const auto& follower = *followers[i];
+      const auto& metrics = current_->source_metrics(i);
       all_discovered = all_discovered && follower.discovered();
-      sources.push_back(pipeline::SourceStatus{
-          follower.name(), follower.watcher_kind(),
-          static_cast<std::uint64_t>(source_metrics_[i]->lines_read.Value()),
-          static_cast<std::uint64_t>(source_metrics_[i]->bytes_read.Value()), 0, follower.status()});
+      sources.push_back(pipeline::SourceStatus{follower.name(), follower.watcher_kind(),
+                                               static_cast<std::uint64_t>(metrics.lines_read.Value()),
+                                               static_cast<std::uint64_t>(metrics.bytes_read.Value()), 0,
+                                               follower.status()});
     }
     board_.publish(std::move(sources));
     if (last_checkpoint_) {
@@ -172,28 +209,30 @@ class Daemon {
     if (all_discovered && !board_.ready()) {
       board_.set_ready();
       sd_notify(0, "READY=1");
-      spdlog::info("ready: {} source(s) discovered", followers_.size());
+      spdlog::info("ready: {} source(s) discovered", followers.size());
     }
   }
 
-  const config::Config& config_;
+  std::string config_path_;
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   metrics::SelfMetrics self_metrics_;
-  pipeline::RulePipeline rules_;
   asio::io_context ingest_io_{1};
   asio::io_context http_io_{1};
-  std::vector<std::unique_ptr<metrics::SourceMetrics>> source_metrics_;
-  std::vector<std::unique_ptr<tail::Follower>> followers_;
+  std::unique_ptr<Generation> current_;
+  std::vector<std::unique_ptr<Generation>> retired_;
+  std::unique_ptr<asio::steady_timer> checkpoint_timer_;
+  mutable std::mutex store_mutex_;
+  std::shared_ptr<const metrics::MetricStore> store_;
   pipeline::StatusBoard board_;
   std::optional<std::chrono::steady_clock::time_point> last_checkpoint_;
 };
 
 }  // namespace
 
-int run_daemon(const config::Config& config) {
+int run_daemon(const config::Config& config, const std::string& config_path) {
   raise_open_file_limit();
   std::signal(SIGPIPE, SIG_IGN);
-  Daemon daemon(config);
+  Daemon daemon(config, config_path);
   return daemon.run();
 }
 

@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
       return result.unreadable_files > 0 && result.files == 0 ? 1 : 0;
     }
     rules.reset();
-    return logpulse::run_daemon(config);
+    return logpulse::run_daemon(config, config_path);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

@@ -55,7 +55,10 @@ Response Router::handle(const Request& request) const {
 }
 
 Response Router::metrics(const Request& request) const {
-  std::string text = metrics::render_text(collectables_);
+  const auto owned = collectables_();
+  std::vector<const prometheus::Collectable*> collectables;
+  for (const auto& collectable : owned) collectables.push_back(collectable.get());
+  std::string text = metrics::render_text(collectables);
   auto accept = request.find(field::accept_encoding);
   if (accept != request.end() && metrics::accepts_gzip(accept->value())) {
     Response response = make(status::ok, metrics::kTextContentType, metrics::gzip(text));

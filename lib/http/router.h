@@ -6,6 +6,8 @@
 
 #include <prometheus/collectable.h>
 
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include "http/server.h"
@@ -15,7 +17,11 @@ namespace logpulse::http {
 
 class Router {
  public:
-  Router(std::vector<const prometheus::Collectable*> collectables, const pipeline::StatusBoard& board)
+  // What /metrics exposes, asked per scrape: the daemon may replace a collectable on reload,
+  // and the shared_ptr keeps the old one alive until the scrape is done.
+  using Collectables = std::function<std::vector<std::shared_ptr<const prometheus::Collectable>>()>;
+
+  Router(Collectables collectables, const pipeline::StatusBoard& board)
       : collectables_(std::move(collectables)), board_(board) {}
 
   Response handle(const Request& request) const;
@@ -25,7 +31,7 @@ class Router {
   Response sources_json() const;
   Response status_page() const;
 
-  std::vector<const prometheus::Collectable*> collectables_;
+  Collectables collectables_;
   const pipeline::StatusBoard& board_;
 };
 

@@ -1,6 +1,6 @@
 // The ingestion loop of one source: pulls batches from its follower, hands each to its
 // rules (the matcher), and commits the batch's end so that only processed lines are ever
-// checkpointed. Runs forever on the follower's executor; cancelled with its io_context.
+// checkpointed. Runs on the follower's executor until the follower is stopped.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

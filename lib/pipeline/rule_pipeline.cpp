@@ -5,14 +5,14 @@
 namespace logpulse::pipeline {
 
 RulePipeline::RulePipeline(const config::Config& config, metrics::SelfMetrics& self_metrics)
-    : config_(config), store_(config, self_metrics.series_dropped()) {
+    : config_(config), store_(std::make_shared<metrics::MetricStore>(config, self_metrics.series_dropped())) {
   for (const auto& source : config.sources)
-    matchers_.push_back(std::make_unique<match::SourceMatcher>(config, source, store_, self_metrics));
+    matchers_.push_back(std::make_unique<match::SourceMatcher>(config, source, *store_, self_metrics));
 }
 
 tail::CheckpointState RulePipeline::save() const {
   tail::CheckpointState state;
-  state.metric_lines = store_.save();
+  state.metric_lines = store_->save();
   for (std::size_t i = 0; i < matchers_.size(); ++i)
     if (matchers_[i]->has_pending_record())
       state.pending_records.emplace_back(config_.sources[i].name, matchers_[i]->pending_record());
@@ -20,7 +20,7 @@ tail::CheckpointState RulePipeline::save() const {
 }
 
 void RulePipeline::restore(const tail::CheckpointState& state, std::int64_t now_ms) {
-  std::size_t rejected = store_.restore(state.metric_lines, now_ms);
+  std::size_t rejected = store_->restore(state.metric_lines, now_ms);
   if (rejected > 0)
     spdlog::warn("{} checkpointed metric lines no longer fit the configuration (metric changed): not restored",
                  rejected);

@@ -20,8 +20,10 @@ class RulePipeline {
   RulePipeline(const config::Config& config, metrics::SelfMetrics& self_metrics);
 
   match::SourceMatcher& matcher(std::size_t source_index) { return *matchers_[source_index]; }
-  metrics::MetricStore& store() { return store_; }
-  const metrics::MetricStore& store() const { return store_; }
+  metrics::MetricStore& store() { return *store_; }
+  const metrics::MetricStore& store() const { return *store_; }
+  // For readers on other threads (scrapes) that must keep the store alive across a reload.
+  std::shared_ptr<const metrics::MetricStore> shared_store() const { return store_; }
 
   // The state that must be checkpointed with the offsets, and its restoration.
   tail::CheckpointState save() const;
@@ -29,7 +31,7 @@ class RulePipeline {
 
  private:
   const config::Config& config_;
-  metrics::MetricStore store_;
+  std::shared_ptr<metrics::MetricStore> store_;
   std::vector<std::unique_ptr<match::SourceMatcher>> matchers_;
 };
 

@@ -65,10 +65,11 @@ Follower::Follower(asio::any_io_executor executor, config::Source source, Follow
   }
 }
 
-Follower::~Follower() {
-  reading_ = {};
-  for (auto& [gauge, users] : lag_gauge_users_) metrics_.forget_lag(*gauge);
-  metrics_.files_followed.Set(0);
+Follower::~Follower() { reading_ = {}; }
+
+void Follower::stop() {
+  stopped_ = true;
+  watcher_->cancel();
 }
 
 std::chrono::milliseconds Follower::rescan_period() const {
@@ -87,6 +88,7 @@ asio::awaitable<const LineBatch*> Follower::next() {
     start_round();
   }
   for (;;) {
+    if (stopped_) co_return nullptr;
     if (reading_.valid()) {
       if (const LineBatch* batch = reading_.next()) co_return batch;
       if (!reading_tracked_->file->at_eof()) more_pending_ = true;

@@ -12,7 +12,8 @@
 // appear later, symlink retargeting, and files rotated twice between two looks (found beside
 // the followed path). A batch's views are valid until the next call to next().
 // Not thread safe: next(), commit() and the accessors run on the follower's executor.
-// Destroying the follower closes its files and watches.
+// Destroying the follower closes its files and watches; its metric series stay (a
+// follower of the next configuration reuses them).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -60,7 +61,10 @@ class Follower {
   Follower(const Follower&) = delete;
   Follower& operator=(const Follower&) = delete;
 
+  // nullptr only after stop(): the generator is finished.
   boost::asio::awaitable<const LineBatch*> next();
+  // Makes a pending or later next() return nullptr soon (used on reload).
+  void stop();
   void commit(const LineBatch& batch);
 
   // The committed position of every open file, for the checkpoint.
@@ -120,6 +124,7 @@ class Follower {
   core::Generator<const LineBatch&> reading_;
   Tracked* reading_tracked_ = nullptr;
   bool more_pending_ = false;
+  bool stopped_ = false;
   bool discovered_ = false;
   std::chrono::steady_clock::time_point next_rescan_;
 };

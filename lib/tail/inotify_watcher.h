@@ -21,6 +21,10 @@ class InotifyWatcher final : public Watcher {
   boost::asio::awaitable<WakeReason> wait(std::chrono::milliseconds timeout) override;
   WakeReason poll() override;
   bool broken() const override { return broken_; }
+  void cancel() override {
+    timer_.cancel();
+    descriptor_.cancel();
+  }
   const char* kind() const override { return "inotify"; }
 
  private:

@@ -17,6 +17,7 @@ class PollingWatcher final : public Watcher {
   boost::asio::awaitable<WakeReason> wait(std::chrono::milliseconds timeout) override;
   WakeReason poll() override { return {}; }
   bool broken() const override { return false; }
+  void cancel() override { timer_.cancel(); }
   const char* kind() const override { return "poll"; }
 
  private:

@@ -28,6 +28,8 @@ class Watcher {
   // True once the watcher cannot be trusted any more (watch limit reached, read error):
   // the owner replaces it with a PollingWatcher.
   virtual bool broken() const = 0;
+  // Ends a pending wait() early (it returns timed_out).
+  virtual void cancel() = 0;
   virtual const char* kind() const = 0;
 };
 

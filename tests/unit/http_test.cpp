@@ -42,12 +42,13 @@ TEST_CASE("utf-8 repair and escaping") {
 }
 
 TEST_CASE("router: endpoints, 404, 405, readiness") {
-  prometheus::Registry registry;
-  metrics::SelfMetrics self(registry);
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics::SelfMetrics self(*registry);
   auto source = self.for_source("app");
   source->record_batch(3, 30, 1);
   pipeline::StatusBoard board;
-  http::Router router({&registry}, board);
+  http::Router router([registry] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{registry}; },
+                      board);
 
   auto metrics = get(router, "/metrics");
   CHECK(metrics.result() == boost::beast::http::status::ok);

@@ -1,0 +1,57 @@
+// Generation: everything that runs for one configuration: its rules, one follower and one
+// ingestion loop per source, and the timers that belong to them. A reload starts a new
+// generation from the old one's in-memory checkpoint (offsets, metric state, pending
+// multiline records), stops the old one, and drops it once its coroutines have returned.
+// Lives on the ingestion io_context; not thread safe except shared_store().
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "metrics/self_metrics.h"
+#include "pipeline/rule_pipeline.h"
+#include "tail/checkpoint_store.h"
+#include "tail/follower.h"
+
+namespace logpulse {
+
+std::int64_t steady_now_ms();
+
+class Generation {
+ public:
+  // Throws config::ConfigError when the rules do not compile.
+  Generation(boost::asio::io_context& io, config::Config config, metrics::SelfMetrics& self_metrics);
+  Generation(const Generation&) = delete;
+  Generation& operator=(const Generation&) = delete;
+
+  // Restores `state` and `entries`, then spawns the followers and timers.
+  void start(const std::vector<tail::CheckpointEntry>& entries, const tail::CheckpointState& state);
+  void stop();
+  // True once stop() was called and every coroutine it spawned has returned.
+  bool finished() const { return *stopped_ && *running_ == 0; }
+
+  std::vector<tail::CheckpointEntry> checkpoint_entries() const;
+  tail::CheckpointState checkpoint_state() const { return rules_.save(); }
+  const config::Config& config() const { return config_; }
+  const std::vector<std::unique_ptr<tail::Follower>>& followers() const { return followers_; }
+  const metrics::SourceMetrics& source_metrics(std::size_t i) const { return *source_metrics_[i]; }
+  std::shared_ptr<const metrics::MetricStore> shared_store() const { return rules_.shared_store(); }
+
+ private:
+  template <typename Work>
+  void spawn(Work work);
+  void every(std::chrono::milliseconds period, std::function<void()> tick);
+
+  boost::asio::io_context& io_;
+  config::Config config_;
+  metrics::SelfMetrics& self_metrics_;
+  pipeline::RulePipeline rules_;
+  std::vector<std::unique_ptr<metrics::SourceMetrics>> source_metrics_;
+  std::vector<std::unique_ptr<tail::Follower>> followers_;
+  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
+  std::shared_ptr<int> running_ = std::make_shared<int>(0);
+};
+
+}  // namespace logpulse
