@@ -196,10 +196,15 @@ class Daemon {
       const auto& follower = *followers[i];
       const auto& metrics = current_->source_metrics(i);
       all_discovered = all_discovered && follower.discovered();
-      sources.push_back(pipeline::SourceStatus{follower.name(), follower.watcher_kind(),
-                                               static_cast<std::uint64_t>(metrics.lines_read.Value()),
-                                               static_cast<std::uint64_t>(metrics.bytes_read.Value()), 0,
-                                               follower.status()});
+      pipeline::SourceStatus status;
+      status.name = follower.name();
+      status.watcher = follower.watcher_kind();
+      status.lines_read = static_cast<std::uint64_t>(metrics.lines_read.Value());
+      status.bytes_read = static_cast<std::uint64_t>(metrics.bytes_read.Value());
+      status.lines_unmatched = static_cast<std::uint64_t>(self_metrics_.lines_unmatched(follower.name()).Value());
+      status.has_rules = current_->has_rules(i);
+      status.files = follower.status();
+      sources.push_back(std::move(status));
     }
     board_.publish(std::move(sources));
     if (last_checkpoint_) {

@@ -37,6 +37,7 @@ class Generation {
   const config::Config& config() const { return config_; }
   const std::vector<std::unique_ptr<tail::Follower>>& followers() const { return followers_; }
   const metrics::SourceMetrics& source_metrics(std::size_t i) const { return *source_metrics_[i]; }
+  bool has_rules(std::size_t source_index) { return rules_.matcher(source_index).has_rules(); }
   std::shared_ptr<const metrics::MetricStore> shared_store() const { return rules_.shared_store(); }
 
  private:

@@ -76,7 +76,7 @@ Response Router::sources_json() const {
   for (const auto& source : board_.snapshot()) {
     out << (first_source ? "" : ",") << "{\"name\":\"" << core::json_escape(source.name) << "\",\"watcher\":\""
         << source.watcher << "\",\"lines_read\":" << source.lines_read << ",\"bytes_read\":" << source.bytes_read
-        << ",\"files\":[";
+        << ",\"lines_unmatched\":" << source.lines_unmatched << ",\"files\":[";
     first_source = false;
     bool first_file = true;
     for (const auto& file : source.files) {
@@ -105,8 +105,15 @@ Response Router::status_page() const {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f", source.lines_per_second);
     out << "<h2>source " << core::html_escape(source.name) << "</h2><p>" << source.lines_read << " lines ("
-        << human_bytes(source.bytes_read) << ") read, " << rate << " lines/s, watcher: " << source.watcher
-        << ", " << source.files.size() << " file(s)</p>"
+        << human_bytes(source.bytes_read) << ") read, " << rate << " lines/s, ";
+    if (source.has_rules && source.lines_read > 0) {
+      char matched[32];
+      std::snprintf(matched, sizeof matched, "%.1f%%",
+                    100.0 * static_cast<double>(source.lines_read - std::min(source.lines_read, source.lines_unmatched)) /
+                        static_cast<double>(source.lines_read));
+      out << matched << " matched, ";
+    }
+    out << "watcher: " << source.watcher << ", " << source.files.size() << " file(s)</p>"
         << "<table><tr><th>file</th><th>state</th><th>offset</th><th>size</th><th>lag</th></tr>";
     for (const auto& file : source.files) {
       out << "<tr class=\"" << file.state << "\"><td>" << core::html_escape(file.path) << "</td><td>" << file.state

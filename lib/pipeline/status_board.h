@@ -18,6 +18,8 @@ struct SourceStatus {
   std::string watcher;  // inotify | poll
   std::uint64_t lines_read = 0;
   std::uint64_t bytes_read = 0;
+  std::uint64_t lines_unmatched = 0;  // lines (records) no rule matched
+  bool has_rules = false;
   double lines_per_second = 0;  // over the last publication interval
   std::vector<tail::FileStatus> files;
 };

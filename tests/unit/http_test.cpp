@@ -64,12 +64,19 @@ TEST_CASE("router: endpoints, 404, 405, readiness") {
         boost::beast::http::status::method_not_allowed);
   CHECK(get(router, "/metrics?x=1").result() == boost::beast::http::status::ok);
 
-  board.publish({pipeline::SourceStatus{"app", "inotify", 3, 30, 0,
-                                        {tail::FileStatus{"/l/\"q\".log", "1:2:3:4", 10, 20, 10, "following"}}}});
+  pipeline::SourceStatus status;
+  status.name = "app";
+  status.watcher = "inotify";
+  status.lines_read = 4;
+  status.lines_unmatched = 1;
+  status.has_rules = true;
+  status.files = {tail::FileStatus{"/l/\"q\".log", "1:2:3:4", 10, 20, 10, "following"}};
+  board.publish({status});
   auto json = get(router, "/api/v1/sources");
   CHECK(json.body().find("\"path\":\"/l/\\\"q\\\".log\"") != std::string::npos);
   CHECK(json.body().find("\"lag\":10") != std::string::npos);
   auto page = get(router, "/");
   CHECK(page.body().find("source app") != std::string::npos);
+  CHECK(page.body().find("75.0% matched") != std::string::npos);
   CHECK(page[boost::beast::http::field::content_type] == "text/html; charset=utf-8");
 }
