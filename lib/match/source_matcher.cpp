@@ -144,54 +144,112 @@ void SourceMatcher::process(const tail::LineBatch& batch, std::int64_t now_ms) {
     const char* end = batch.lines.back().data() + batch.lines.back().size();
     valid = end >= begin && core::is_valid_utf8(std::string_view(begin, static_cast<std::size_t>(end - begin)));
   }
-  process(batch.lines, now_ms, valid);
+  process(batch.lines, now_ms, valid, batch.path ? std::string_view(*batch.path) : std::string_view());
 }
 
-void SourceMatcher::process(std::span<const std::string_view> lines, std::int64_t now_ms, bool known_valid_utf8) {
+void SourceMatcher::process(std::span<const std::string_view> lines, std::int64_t now_ms, bool known_valid_utf8,
+                            std::string_view file) {
   if (rules_.empty() && fallback_rules_.empty()) return;
   if (multiline_start_) {
-    for (auto line : lines) add_line(line, now_ms);
+    pending_ = &pending_for(file);
+    for (auto line : lines)
+      add_line(line, now_ms, [&](std::string_view record) { process_record(record, now_ms, false); });
   } else {
     for (auto line : lines) process_record(line, now_ms, known_valid_utf8);
   }
   publish_counts();
 }
 
-void SourceMatcher::add_line(std::string_view line, std::int64_t now_ms) {
+template <typename Emit>
+void SourceMatcher::add_line(std::string_view line, std::int64_t now_ms, Emit&& emit) {
   std::string_view probe = line;
   if (!core::is_valid_utf8(line)) {
     core::repair_utf8_into(line, repaired_);
     probe = repaired_;
   }
   const bool starts_record = RE2::PartialMatch(probe, *multiline_start_);
-  if (starts_record || !has_pending_) {
-    if (has_pending_) process_record(pending_, now_ms, false);
-    pending_.assign(line);
-    has_pending_ = true;
-  } else if (pending_.size() + 1 + line.size() <= max_record_bytes_) {
-    pending_ += '\n';
-    pending_.append(line);
+  Pending& pending = *pending_;
+  if (starts_record || !pending.open) {
+    if (pending.open) emit(std::string_view(pending.record));
+    pending.record.assign(line);
+    pending.open = true;
+  } else if (pending.record.size() + 1 + line.size() <= max_record_bytes_) {
+    pending.record += '\n';
+    pending.record.append(line);
   }
-  pending_last_ms_ = now_ms;
+  pending.last_line_ms = now_ms;
+}
+
+SourceMatcher::Pending& SourceMatcher::pending_for(std::string_view file) {
+  auto it = pending_by_file_.find(file);
+  if (it == pending_by_file_.end()) it = pending_by_file_.emplace(std::string(file), Pending{}).first;
+  return it->second;
+}
+
+void SourceMatcher::explain_lines(std::span<const std::string_view> lines,
+                                  const std::function<void(std::string_view)>& header, std::ostream& out) {
+  for (auto line : lines) {
+    if (!multiline_start_) {
+      header(line);
+      explain(line, 0, out);
+      continue;
+    }
+    pending_ = &pending_for("");
+    add_line(line, 0, [&](std::string_view record) {
+      header(record);
+      explain(record, 0, out);
+    });
+  }
+}
+
+void SourceMatcher::explain_flush(const std::function<void(std::string_view)>& header, std::ostream& out) {
+  Pending& pending = pending_for("");
+  if (!pending.open) return;
+  header(pending.record);
+  explain(pending.record, 0, out);
+  pending.open = false;
+  pending.record.clear();
 }
 
 void SourceMatcher::flush_idle(std::int64_t now_ms) {
-  if (has_pending_ && now_ms - pending_last_ms_ >= multiline_timeout_.count()) flush(now_ms);
+  bool any = false;
+  for (auto it = pending_by_file_.begin(); it != pending_by_file_.end();) {
+    Pending& pending = it->second;
+    if (pending.open && now_ms - pending.last_line_ms >= multiline_timeout_.count()) {
+      process_record(pending.record, now_ms, false);
+      any = true;
+      it = pending_by_file_.erase(it);  // also forgets files that are gone
+    } else {
+      ++it;
+    }
+  }
+  if (any) publish_counts();
 }
 
 void SourceMatcher::flush(std::int64_t now_ms) {
-  if (!has_pending_) return;
-  process_record(pending_, now_ms, false);
-  has_pending_ = false;
-  pending_.clear();
+  for (auto& [file, pending] : pending_by_file_)
+    if (pending.open) process_record(pending.record, now_ms, false);
+  pending_by_file_.clear();
   publish_counts();
 }
 
-void SourceMatcher::restore_pending_record(std::string record, std::int64_t now_ms) {
+std::vector<std::pair<std::string, std::string>> SourceMatcher::pending_records() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [file, pending] : pending_by_file_)
+    if (pending.open) out.emplace_back(file, pending.record);
+  return out;
+}
+
+bool SourceMatcher::has_pending_record() const {
+  return std::any_of(pending_by_file_.begin(), pending_by_file_.end(), [](const auto& p) { return p.second.open; });
+}
+
+void SourceMatcher::restore_pending_record(const std::string& path, std::string record, std::int64_t now_ms) {
   if (!multiline_start_) return;
-  pending_ = std::move(record);
-  has_pending_ = true;
-  pending_last_ms_ = now_ms;
+  Pending& pending = pending_for(path);
+  pending.record = std::move(record);
+  pending.open = true;
+  pending.last_line_ms = now_ms;
 }
 
 std::string_view SourceMatcher::capture(const CaptureRef& ref) const {

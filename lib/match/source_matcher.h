@@ -16,7 +16,9 @@
 #include <re2/set.h>
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -73,24 +75,43 @@ class SourceMatcher {
   // the whole range replaces a check per line in the common case.
   void process(const tail::LineBatch& batch, std::int64_t now_ms);
   // Lines from anywhere; `known_valid_utf8` skips the per-line check.
-  void process(std::span<const std::string_view> lines, std::int64_t now_ms, bool known_valid_utf8 = false);
+  // Multiline records are joined per `file`.
+  void process(std::span<const std::string_view> lines, std::int64_t now_ms, bool known_valid_utf8 = false,
+               std::string_view file = {});
   // multiline: emits the pending record once it has waited `timeout` since its last line.
   void flush_idle(std::int64_t now_ms);
   // Emits the pending record now (end of input).
   void flush(std::int64_t now_ms);
-  // --explain: which rules match `line` and their captures, or why none did.
+  // --explain: which rules match `line` (a record) and their captures, or why none did.
   void explain(std::string_view line, std::int64_t now_ms, std::ostream& out);
+  // --explain over one file's lines as they come: a multiline source explains each joined
+  // record once it is complete (`header` is printed before it); others explain each line.
+  void explain_lines(std::span<const std::string_view> lines, const std::function<void(std::string_view)>& header,
+                     std::ostream& out);
+  void explain_flush(const std::function<void(std::string_view)>& header, std::ostream& out);
 
   bool has_rules() const { return !rules_.empty(); }
   bool multiline() const { return multiline_start_ != nullptr; }
   std::chrono::milliseconds multiline_timeout() const { return multiline_timeout_; }
-  // multiline: the record still being joined, for the checkpoint (its lines are committed).
-  const std::string& pending_record() const { return pending_; }
-  bool has_pending_record() const { return has_pending_; }
-  void restore_pending_record(std::string record, std::int64_t now_ms);
+  // multiline: the records still being joined, one per file, for the checkpoint (their
+  // lines are committed): file path -> record.
+  std::vector<std::pair<std::string, std::string>> pending_records() const;
+  bool has_pending_record() const;
+  void restore_pending_record(const std::string& path, std::string record, std::int64_t now_ms);
 
  private:
-  void add_line(std::string_view line, std::int64_t now_ms);
+  // A record is joined from the lines of one file: one pending record per file.
+  struct Pending {
+    std::string record;
+    bool open = false;
+    std::int64_t last_line_ms = 0;
+  };
+
+  // Joins `line` to the pending record, or completes that record (emit(record)) and
+  // starts a new one.
+  template <typename Emit>
+  void add_line(std::string_view line, std::int64_t now_ms, Emit&& emit);
+  Pending& pending_for(std::string_view file);
   void process_record(std::string_view record, std::int64_t now_ms, bool known_valid_utf8);
   bool match_rule(CompiledRule& rule, std::string_view text);
   std::string_view capture(const CaptureRef& ref) const;
@@ -118,9 +139,8 @@ class SourceMatcher {
   std::unique_ptr<RE2> multiline_start_;
   std::chrono::milliseconds multiline_timeout_{0};
   std::size_t max_record_bytes_ = 0;
-  std::string pending_;
-  bool has_pending_ = false;
-  std::int64_t pending_last_ms_ = 0;
+  std::map<std::string, Pending, std::less<>> pending_by_file_;
+  Pending* pending_ = nullptr;  // the current batch's file
 };
 
 }  // namespace logpulse::match

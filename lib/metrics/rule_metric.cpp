@@ -116,7 +116,12 @@ std::size_t RuleMetric::expire(std::int64_t now_ms) {
 prometheus::MetricFamily RuleMetric::collect() const {
   prometheus::MetricFamily family;
   family.name = spec_.name;
-  family.help = spec_.help;
+  // Text format 0.0.4: backslash and newline are escaped in HELP (prometheus-cpp does not).
+  for (char c : spec_.help) {
+    if (c == '\\') family.help += "\\\\";
+    else if (c == '\n') family.help += "\\n";
+    else family.help += c;
+  }
   switch (spec_.type) {
     case config::MetricType::kCounter: family.type = prometheus::MetricType::Counter; break;
     case config::MetricType::kGauge: family.type = prometheus::MetricType::Gauge; break;

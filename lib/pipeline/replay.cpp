@@ -146,12 +146,14 @@ Counts read_items(const config::Config& config, const std::vector<WorkItem>& ite
     file.set_read_limit(item.end);
     if (item.begin == 0) ++counts.files;
     std::uint64_t line_number = 0;
+    // A record's number is the number of its first line.
+    auto header = [&](std::string_view record) {
+      *explain << item.path << ':' << line_number + 1 << ": " << core::repair_utf8(record) << '\n';
+      line_number += 1 + static_cast<std::uint64_t>(std::count(record.begin(), record.end(), '\n'));
+    };
     for (const tail::LineBatch& batch : file.read_available(0)) {
       if (explain) {
-        for (auto line : batch.lines) {
-          *explain << item.path << ':' << ++line_number << ": " << core::repair_utf8(line) << '\n';
-          matcher.explain(line, 0, *explain);
-        }
+        matcher.explain_lines(batch.lines, header, *explain);
       } else {
         matcher.process(batch, 0);
       }
@@ -161,6 +163,7 @@ Counts read_items(const config::Config& config, const std::vector<WorkItem>& ite
       counts.bytes += batch.bytes;
       bar.add(batch.bytes, batch.lines.size());
     }
+    if (explain) matcher.explain_flush(header, *explain);
   }
   return counts;
 }

@@ -13,9 +13,10 @@ RulePipeline::RulePipeline(const config::Config& config, metrics::SelfMetrics& s
 tail::CheckpointState RulePipeline::save() const {
   tail::CheckpointState state;
   state.metric_lines = store_->save();
+  // Keyed "source\npath": a source name holds no newline.
   for (std::size_t i = 0; i < matchers_.size(); ++i)
-    if (matchers_[i]->has_pending_record())
-      state.pending_records.emplace_back(config_.sources[i].name, matchers_[i]->pending_record());
+    for (auto& [path, record] : matchers_[i]->pending_records())
+      state.pending_records.emplace_back(config_.sources[i].name + "\n" + path, std::move(record));
   return state;
 }
 
@@ -24,9 +25,13 @@ void RulePipeline::restore(const tail::CheckpointState& state, std::int64_t now_
   if (rejected > 0)
     spdlog::warn("{} checkpointed metric lines no longer fit the configuration (metric changed): not restored",
                  rejected);
-  for (const auto& [source, record] : state.pending_records)
+  for (const auto& [key, record] : state.pending_records) {
+    const auto newline = key.find('\n');
+    const std::string source = key.substr(0, newline);
+    const std::string path = newline == std::string::npos ? "" : key.substr(newline + 1);
     for (std::size_t i = 0; i < config_.sources.size(); ++i)
-      if (config_.sources[i].name == source) matchers_[i]->restore_pending_record(record, now_ms);
+      if (config_.sources[i].name == source) matchers_[i]->restore_pending_record(path, record, now_ms);
+  }
 }
 
 }  // namespace logpulse::pipeline

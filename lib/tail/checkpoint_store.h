@@ -25,7 +25,7 @@ struct CheckpointEntry {
 // lines for this unit (no newlines inside).
 struct CheckpointState {
   std::vector<std::string> metric_lines;
-  std::vector<std::pair<std::string, std::string>> pending_records;  // source, record
+  std::vector<std::pair<std::string, std::string>> pending_records;  // key, record
 };
 
 struct CheckpointLoad {
