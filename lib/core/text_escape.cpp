@@ -1,5 +1,6 @@
 #include "core/text_escape.h"
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -80,6 +81,40 @@ void repair_utf8_into(std::string_view text, std::string& out) {
       i += n;
     }
   }
+}
+
+std::string encode_token(std::string_view text) {
+  if (text.empty()) return "%";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c <= ' ' || c == '%' || c >= 0x7f) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+bool decode_token(std::string_view token, std::string& out) {
+  out.clear();
+  if (token == "%") return true;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    if (token[i] != '%') {
+      out += token[i];
+      continue;
+    }
+    if (i + 2 >= token.size()) return false;
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(token.data() + i + 1, token.data() + i + 3, value, 16);
+    if (ec != std::errc() || ptr != token.data() + i + 3) return false;
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return true;
 }
 
 std::string json_escape(std::string_view raw) {

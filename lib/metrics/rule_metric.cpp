@@ -4,41 +4,12 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/text_escape.h"
+
 namespace logpulse::metrics {
 
 namespace {
 constexpr char kSeparator = '\xff';
-
-void append_escaped(std::string& out, std::string_view value) {
-  for (unsigned char c : value) {
-    if (c <= ' ' || c == '%' || c >= 0x7f) {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (value.empty()) out += '%';
-}
-
-bool unescape(std::string_view text, std::string& out) {
-  out.clear();
-  if (text == "%") return true;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return false;
-    unsigned value = 0;
-    auto [ptr, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-    if (ec != std::errc() || ptr != text.data() + i + 3) return false;
-    out += static_cast<char>(value);
-    i += 2;
-  }
-  return true;
-}
 
 std::string number_text(double value) {
   char buffer[64];
@@ -194,7 +165,7 @@ std::vector<std::string> RuleMetric::save() const {
   for (const auto& [key, series] : series_) {
     std::string line;
     for (const auto& value : series->label_values) {
-      append_escaped(line, value);
+      line += core::encode_token(value);
       line += ' ';
     }
     line += '|';
@@ -220,7 +191,7 @@ bool RuleMetric::restore_line(std::string_view line, std::int64_t now_ms) {
   while (!labels.empty()) {
     auto space = labels.find(' ');
     if (space == std::string_view::npos) return false;
-    if (!unescape(labels.substr(0, space), decoded)) return false;
+    if (!core::decode_token(labels.substr(0, space), decoded)) return false;
     values.push_back(decoded);
     labels.remove_prefix(space + 1);
   }

@@ -11,42 +11,13 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/text_escape.h"
+
 namespace logpulse::tail {
 namespace {
 
 constexpr const char* kHeader = "logpulse-checkpoint 1";
 constexpr const char* kFileName = "checkpoint.v1";
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (c <= ' ' || c == '%' || c >= 0x7f) {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out.empty() ? "%" : out;  // a lone "%" stands for the empty string
-}
-
-bool unescape(const std::string& text, std::string& out) {
-  out.clear();
-  if (text == "%") return true;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return false;
-    unsigned value = 0;
-    if (std::sscanf(text.c_str() + i + 1, "%2x", &value) != 1) return false;
-    out += static_cast<char>(value);
-    i += 2;
-  }
-  return true;
-}
 
 void throw_errno(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -63,10 +34,11 @@ std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries, cons
     std::snprintf(numbers, sizeof numbers, " %" PRIu64 " %" PRIu64 " %" PRIu32 " %016" PRIx64 " %" PRIu64 " ",
                   e.identity.device, e.identity.inode, e.identity.fingerprint_length,
                   e.identity.fingerprint, e.offset);
-    body += "f " + escape(e.source) + numbers + escape(e.path) + "\n";
+    body += "f " + core::encode_token(e.source) + numbers + core::encode_token(e.path) + "\n";
   }
   for (const auto& line : state.metric_lines) body += "x " + line + "\n";
-  for (const auto& [source, record] : state.pending_records) body += "p " + escape(source) + " " + escape(record) + "\n";
+  for (const auto& [key, record] : state.pending_records)
+    body += "p " + core::encode_token(key) + " " + core::encode_token(record) + "\n";
   char trailer[48];
   std::snprintf(trailer, sizeof trailer, "end %016" PRIx64 "\n", fnv1a(body.data(), body.size()));
   return body + trailer;
@@ -97,7 +69,7 @@ CheckpointLoad decode_checkpoints(const std::string& text) {
       std::istringstream fields(line.substr(2));
       std::string source, record, source_text, record_text;
       fields >> source >> record;
-      if (!fields || !unescape(source, source_text) || !unescape(record, record_text)) {
+      if (!fields || !core::decode_token(source, source_text) || !core::decode_token(record, record_text)) {
         out.problem = "malformed pending record";
         out.entries.clear();
         out.state = {};
@@ -111,7 +83,7 @@ CheckpointLoad decode_checkpoints(const std::string& text) {
     CheckpointEntry e;
     fields >> tag >> source >> e.identity.device >> e.identity.inode >> e.identity.fingerprint_length >>
         fp_hex >> e.offset >> path;
-    if (!fields || tag != "f" || !unescape(source, e.source) || !unescape(path, e.path)) {
+    if (!fields || tag != "f" || !core::decode_token(source, e.source) || !core::decode_token(path, e.path)) {
       out.entries.clear();
       out.state = {};
       out.problem = "malformed entry: " + line.substr(0, 80);
