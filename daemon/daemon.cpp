@@ -7,9 +7,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <mutex>
@@ -127,7 +130,8 @@ class Daemon {
       }
       spdlog::info("{}: writing a checkpoint and stopping", number == SIGTERM ? "SIGTERM" : "SIGINT");
       sd_notify(0, "STOPPING=1");
-      write_checkpoint();
+      writer_.join();  // a periodic write in flight finishes first: the final one is the last
+      write_checkpoint(/*wait=*/true);
       ingest_io_.stop();
     });
   }
@@ -176,14 +180,28 @@ class Daemon {
     });
   }
 
-  void write_checkpoint() {
-    const std::string& state_dir = current_->config().state_dir;
-    try {
-      tail::save_checkpoints(state_dir, current_->checkpoint_entries(), current_->checkpoint_state());
-      last_checkpoint_ = std::chrono::steady_clock::now();
-      self_metrics_.checkpoint_age_seconds().Set(0);
-    } catch (const std::exception& e) {
-      spdlog::error("writing the checkpoint failed: {}", e.what());
+  // The snapshot is taken here, between batches, so offsets and metric state agree; encoding,
+  // writing and fsync run on the writer thread so that a slow disk does not stall reading.
+  void write_checkpoint(bool wait = false) {
+    auto save = [dir = current_->config().state_dir, entries = current_->checkpoint_entries(),
+                 state = current_->checkpoint_state(), this] {
+      try {
+        tail::save_checkpoints(dir, entries, state);
+        std::lock_guard lock(checkpoint_mutex_);
+        last_checkpoint_ = std::chrono::steady_clock::now();
+      } catch (const std::exception& e) {
+        spdlog::error("writing the checkpoint failed: {}", e.what());
+      }
+    };
+    if (wait) {
+      save();
+    } else if (!writing_.exchange(true)) {
+      asio::post(writer_, [save = std::move(save), this] {
+        save();
+        writing_ = false;
+      });
+    } else {
+      spdlog::warn("the previous checkpoint is still being written: skipping this one");
     }
   }
 
@@ -207,9 +225,11 @@ class Daemon {
       sources.push_back(std::move(status));
     }
     board_.publish(std::move(sources));
-    if (last_checkpoint_) {
-      self_metrics_.checkpoint_age_seconds().Set(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - *last_checkpoint_).count());
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      if (last_checkpoint_)
+        self_metrics_.checkpoint_age_seconds().Set(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - *last_checkpoint_).count());
     }
     if (all_discovered && !board_.ready()) {
       board_.set_ready();
@@ -229,7 +249,10 @@ class Daemon {
   mutable std::mutex store_mutex_;
   std::shared_ptr<const metrics::MetricStore> store_;
   pipeline::StatusBoard board_;
-  std::optional<std::chrono::steady_clock::time_point> last_checkpoint_;
+  std::mutex checkpoint_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> last_checkpoint_;  // guarded by checkpoint_mutex_
+  std::atomic<bool> writing_{false};
+  asio::thread_pool writer_{1};  // last member: joined (on destruction) before the rest goes
 };
 
 }  // namespace
