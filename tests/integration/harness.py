@@ -452,8 +452,8 @@ class LogpulseTestCase(unittest.TestCase):
         return "".join("%s-%04d some log text\n" % (prefix, i) for i in range(start, start + n))
 
     # -- config and daemon
-    def config(self, sources, **top):
-        """Write a config; `sources` is a list of dicts; top-level keys override defaults."""
+    def top_level(self, **top):
+        """The top-level keys every test config has; `top` overrides them."""
         base = {
             "listen": ["127.0.0.1:%d" % self.port],
             "state_dir": self.state,
@@ -463,6 +463,11 @@ class LogpulseTestCase(unittest.TestCase):
             "rescan_interval": self.RESCAN_INTERVAL,
         }
         base.update(top)
+        return base
+
+    def config(self, sources, **top):
+        """Write a config; `sources` is a list of dicts; top-level keys override defaults."""
+        base = self.top_level(**top)
         self._config_n += 1
         path = os.path.join(self.tmp, "config%d.yaml" % self._config_n)
         with open(path, "w") as f:

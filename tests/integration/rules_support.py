@@ -119,15 +119,7 @@ class RulesTestCase(harness.LogpulseTestCase):
     """LogpulseTestCase plus configs with patterns/rules and --once runs."""
 
     def rules_config(self, sources, rules, patterns=None, name=None, **top):
-        doc = {
-            "listen": ["127.0.0.1:%d" % self.port],
-            "state_dir": self.state,
-            "checkpoint_interval": self.CHECKPOINT_INTERVAL,
-            "watcher": self.WATCHER,
-            "poll_interval": self.POLL_INTERVAL if self.WATCHER == "poll" else None,
-            "rescan_interval": self.RESCAN_INTERVAL,
-        }
-        doc.update(top)
+        doc = self.top_level(**top)
         if patterns:
             doc["patterns"] = patterns
         doc["sources"] = sources
