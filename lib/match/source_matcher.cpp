@@ -9,6 +9,7 @@
 
 #include "config/config_loader.h"
 #include "core/text_escape.h"
+#include <spdlog/spdlog.h>
 #include "match/pattern_library.h"
 
 namespace logpulse::match {
@@ -336,15 +337,30 @@ void SourceMatcher::apply(CompiledRule& rule, std::int64_t now_ms) {
 }
 
 void SourceMatcher::publish_counts() {
+  // Bad input is counted, and said in the log at most once a minute per kind.
+  auto report = [this](const std::string& key, std::uint64_t count, const char* what, const std::string& where) {
+    if (throttle_.allow(key))
+      spdlog::warn("source {}: {} {} ({}; logged at most once a minute)", source_name_, count, what, where);
+  };
   if (pending_unmatched_) unmatched_->Increment(static_cast<double>(std::exchange(pending_unmatched_, 0)));
-  if (pending_json_errors_) json_errors_->Increment(static_cast<double>(std::exchange(pending_json_errors_, 0)));
+  if (pending_json_errors_) {
+    report("json", pending_json_errors_, "line(s) not a JSON object", "logpulse_json_errors_total");
+    json_errors_->Increment(static_cast<double>(std::exchange(pending_json_errors_, 0)));
+  }
   for (auto* rules : {&rules_, &fallback_rules_}) for (auto& rule : *rules) {
     if (rule.pending_matched) rule.matched->Increment(static_cast<double>(std::exchange(rule.pending_matched, 0)));
-    if (rule.pending_timestamp_errors)
+    if (rule.pending_timestamp_errors) {
+      report("ts:" + rule.name, rule.pending_timestamp_errors, "event time(s) that do not fit the layout, arrival time used",
+             "rule " + rule.name + ", logpulse_timestamp_errors_total");
       rule.timestamp_errors->Increment(static_cast<double>(std::exchange(rule.pending_timestamp_errors, 0)));
-    for (auto& metric : rule.metrics)
-      if (metric.pending_value_errors)
-        metric.value_errors->Increment(static_cast<double>(std::exchange(metric.pending_value_errors, 0)));
+    }
+    for (auto& metric : rule.metrics) {
+      if (!metric.pending_value_errors) continue;
+      report("value:" + rule.name + ":" + metric.family->name(), metric.pending_value_errors,
+             "value(s) that are not a usable number, update skipped",
+             "rule " + rule.name + ", metric " + metric.family->name() + ", logpulse_value_errors_total");
+      metric.value_errors->Increment(static_cast<double>(std::exchange(metric.pending_value_errors, 0)));
+    }
   }
 }
 

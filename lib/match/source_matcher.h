@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/log_throttle.h"
 #include "match/json_fields.h"
 #include "match/timestamp_parser.h"
 #include "metrics/metric_store.h"
@@ -119,6 +120,7 @@ class SourceMatcher {
   void publish_counts();
 
   std::string source_name_;
+  core::LogThrottle throttle_;
   config::Format format_;
   std::vector<CompiledRule> rules_;
   std::vector<CompiledRule> fallback_rules_;  // `unmatched: true`: lines no rule matched

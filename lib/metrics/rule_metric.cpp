@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <spdlog/spdlog.h>
 
 #include "core/text_escape.h"
 
@@ -43,6 +44,9 @@ RuleMetric::Series* RuleMetric::resolve(std::span<const std::string_view> label_
 RuleMetric::Series* RuleMetric::create(std::span<const std::string_view> label_values, std::int64_t now_ms) {
   if (series_.size() >= max_series_) {
     dropped_.Increment();
+    if (throttle_.allow("dropped"))
+      spdlog::warn("metric {}: max_series ({}) reached: new label sets are dropped (logpulse_series_dropped_total; "
+                   "logged at most once a minute)", spec_.name, max_series_);
     return nullptr;
   }
   auto series = std::make_unique<Series>();

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/log_throttle.h"
 
 namespace logpulse::metrics {
 
@@ -89,6 +90,7 @@ class RuleMetric {
   std::size_t max_series_;
   std::chrono::milliseconds expire_after_;
   prometheus::Counter& dropped_;
+  core::LogThrottle throttle_;
   std::string key_;  // scratch for look-ups: label values joined by 0xFF (never in UTF-8)
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::unique_ptr<Series>, KeyHash, std::equal_to<>> series_;
