@@ -492,30 +492,43 @@ def scrape_run(binary, work, ids_log, mode, prefix_lines, total_lines):
                     time.sleep(0.001)
             cpu0 = cpu_seconds(proc.pid)
             rchar0 = rchar(proc.pid)
+            # Progress without touching the daemon: /proc/PID/io rchar counts the bytes its
+            # read/pread calls returned (the log chunks, plus a few hundred bytes per HTTP
+            # request). Sampled every 2 ms from the first append on, in a thread, so that
+            # the writer's own time is not mistaken for the daemon waiting.
+            timeline = []
             appended = 0
+            sampling = threading.Event()
             t0 = time.monotonic()
+
+            def sampler():
+                while not sampling.is_set():
+                    timeline.append((time.monotonic() - t0, rchar(proc.pid) - rchar0))
+                    time.sleep(0.002)
+
+            sampler_thread = threading.Thread(target=sampler, daemon=True)
+            sampler_thread.start()
             while True:
                 b = src.read(MIB)
                 if not b:
                     break
                 dst.write(b)
+                dst.flush()
                 appended += len(b)
             append_s = time.monotonic() - t0
-        # Progress without touching the daemon: /proc/PID/io rchar counts the bytes its
-        # read/pread calls returned (the log chunks, plus a few hundred bytes per HTTP request).
-        # /api/v1/sources is only republished every 250 ms, too coarse; it confirms the end.
-        timeline = []
         measured = total_lines - (0 if mode.startswith("create") else prefix_lines)
         target = appended
         while True:
             n = rchar(proc.pid) - rchar0
             now = time.monotonic()
-            timeline.append((now - t0, n))
             if n >= target:
                 break
             if now - t0 > 300:
                 raise RuntimeError("ingestion did not finish in 300 s (%d/%d bytes)" % (n, target))
             time.sleep(0.002)
+        sampling.set()
+        sampler_thread.join()
+        timeline.append((time.monotonic() - t0, rchar(proc.pid) - rchar0))
         elapsed = timeline[-1][0]
         cpu1 = cpu_seconds(proc.pid)
         if th:
