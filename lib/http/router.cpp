@@ -37,7 +37,7 @@ Response Router::handle(const Request& request) const {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
   const bool known = path == "/metrics" || path == "/-/healthy" || path == "/-/ready" ||
-                     path == "/api/v1/sources" || path == "/";
+                     path == "/api/v1/sources" || path == "/api/v1/alerts" || path == "/";
   if (!known) return make(status::not_found, "text/plain; charset=utf-8", "not found\n");
   if (request.method() != beast::http::verb::get && request.method() != beast::http::verb::head) {
     Response response = make(status::method_not_allowed, "text/plain; charset=utf-8", "method not allowed\n");
@@ -51,6 +51,8 @@ Response Router::handle(const Request& request) const {
                           : make(status::service_unavailable, "text/plain; charset=utf-8", "logpulse is starting\n");
   }
   if (path == "/api/v1/sources") return sources_json();
+  // Prometheus' shape; alert rules are not part of this version, so the list is empty.
+  if (path == "/api/v1/alerts") return make(status::ok, "application/json", "{\"status\":\"success\",\"data\":{\"alerts\":[]}}\n");
   return status_page();
 }
 

@@ -59,6 +59,7 @@ TEST_CASE("router: endpoints, 404, 405, readiness") {
   CHECK(get(router, "/-/ready").result() == boost::beast::http::status::service_unavailable);
   board.set_ready();
   CHECK(get(router, "/-/ready").result() == boost::beast::http::status::ok);
+  CHECK(get(router, "/api/v1/alerts").body() == "{\"status\":\"success\",\"data\":{\"alerts\":[]}}\n");
   CHECK(get(router, "/nope").result() == boost::beast::http::status::not_found);
   CHECK(get(router, "/metrics", boost::beast::http::verb::post).result() ==
         boost::beast::http::status::method_not_allowed);
