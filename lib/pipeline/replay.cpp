@@ -157,7 +157,7 @@ Counts read_items(const config::Config& config, const std::vector<WorkItem>& ite
       } else {
         matcher.process(batch, 0);
       }
-      file.commit(batch.end_offset);
+      file.commit(batch);
       metrics->record_batch(batch.lines.size(), batch.bytes, batch.lines_truncated);
       counts.lines += batch.lines.size();
       counts.bytes += batch.bytes;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
@@ -31,9 +32,9 @@ std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries, cons
   std::string body = std::string(kHeader) + "\n";
   char numbers[160];
   for (const auto& e : entries) {
-    std::snprintf(numbers, sizeof numbers, " %" PRIu64 " %" PRIu64 " %" PRIu32 " %016" PRIx64 " %" PRIu64 " ",
+    std::snprintf(numbers, sizeof numbers, " %" PRIu64 " %" PRIu64 " %" PRIu32 " %016" PRIx64 " %" PRIu64 "%s ",
                   e.identity.device, e.identity.inode, e.identity.fingerprint_length,
-                  e.identity.fingerprint, e.offset);
+                  e.identity.fingerprint, e.offset, e.in_cut_line ? "+" : "");
     body += "f " + core::encode_token(e.source) + numbers + core::encode_token(e.path) + "\n";
   }
   for (const auto& line : state.metric_lines) body += "x " + line + "\n";
@@ -79,11 +80,15 @@ CheckpointLoad decode_checkpoints(const std::string& text) {
       continue;
     }
     std::istringstream fields(line);
-    std::string tag, source, path, fp_hex;
+    std::string tag, source, path, fp_hex, offset;
     CheckpointEntry e;
     fields >> tag >> source >> e.identity.device >> e.identity.inode >> e.identity.fingerprint_length >>
-        fp_hex >> e.offset >> path;
-    if (!fields || tag != "f" || !core::decode_token(source, e.source) || !core::decode_token(path, e.path)) {
+        fp_hex >> offset >> path;
+    e.in_cut_line = !offset.empty() && offset.back() == '+';
+    if (e.in_cut_line) offset.pop_back();
+    auto [end, ec] = std::from_chars(offset.data(), offset.data() + offset.size(), e.offset);
+    if (!fields || tag != "f" || ec != std::errc() || end != offset.data() + offset.size() ||
+        !core::decode_token(source, e.source) || !core::decode_token(path, e.path)) {
       out.entries.clear();
       out.state = {};
       out.problem = "malformed entry: " + line.substr(0, 80);

@@ -17,6 +17,7 @@ struct CheckpointEntry {
   std::string source;
   FileIdentity identity;
   std::uint64_t offset = 0;
+  bool in_cut_line = false;  // offset is inside a cut line: skip to its end (written "N+")
   std::string path;  // where it was last seen: a rotated file is looked for beside it
 };
 

@@ -10,7 +10,7 @@
 namespace logpulse::tail {
 
 FollowedFile::FollowedFile(int fd, FileIdentity identity, std::string path, std::uint64_t offset,
-                           std::size_t max_line_bytes)
+                           std::size_t max_line_bytes, bool in_cut_line)
     : fd_(fd), identity_(identity), path_(std::move(path)), splitter_(max_line_bytes) {
   struct stat st {};
   if (::fstat(fd_, &st) == 0) {
@@ -19,6 +19,10 @@ FollowedFile::FollowedFile(int fd, FileIdentity identity, std::string path, std:
   }
   if (offset > size_) offset = 0;  // shrank below the checkpoint: the content is new
   read_offset_ = line_start_offset_ = committed_offset_ = offset;
+  if (in_cut_line && offset > 0) {
+    splitter_.resume_skipping();
+    committed_in_cut_line_ = true;
+  }
   batch_.path = &path_;
 }
 
@@ -29,6 +33,7 @@ FollowedFile::~FollowedFile() {
 void FollowedFile::restart_from_zero() {
   splitter_.reset();
   read_offset_ = line_start_offset_ = committed_offset_ = 0;
+  committed_in_cut_line_ = false;
   if (auto fresh = identify(fd_)) identity_ = *fresh;
 }
 
@@ -85,7 +90,10 @@ core::Generator<const LineBatch&> FollowedFile::read_available(std::size_t max_b
     if (read_offset_ > size_) size_ = read_offset_;
     splitter_.commit_read(static_cast<std::size_t>(n), batch_);
     line_start_offset_ += batch_.bytes;
-    batch_.end_offset = line_start_offset_;
+    // Inside a cut line everything read so far is consumed: the cut part was delivered and
+    // the rest is skipped, so a restart must not deliver that line again.
+    batch_.ends_in_cut_line = splitter_.skipping();
+    batch_.end_offset = batch_.ends_in_cut_line ? read_offset_ : line_start_offset_;
     if (!batch_.lines.empty() || batch_.bytes > 0) {
       ++batches;
       co_yield batch_;

@@ -17,9 +17,10 @@ namespace logpulse::tail {
 
 class FollowedFile {
  public:
-  // Takes ownership of `fd`. Reading starts at `offset` (clamped to the file's size).
+  // Takes ownership of `fd`. Reading starts at `offset` (clamped to the file's size);
+  // `in_cut_line`: that offset is inside a cut line already delivered, skip to its end.
   FollowedFile(int fd, FileIdentity identity, std::string path, std::uint64_t offset,
-               std::size_t max_line_bytes);
+               std::size_t max_line_bytes, bool in_cut_line = false);
   ~FollowedFile();
   FollowedFile(const FollowedFile&) = delete;
   FollowedFile& operator=(const FollowedFile&) = delete;
@@ -33,7 +34,11 @@ class FollowedFile {
   // the generator stopped at the end of the file or at the batch limit.
   core::Generator<const LineBatch&> read_available(std::size_t max_batches);
 
-  void commit(std::uint64_t end_offset) { committed_offset_ = end_offset; }
+  void commit(const LineBatch& batch) {
+    committed_offset_ = batch.end_offset;
+    committed_in_cut_line_ = batch.ends_in_cut_line;
+  }
+  bool committed_in_cut_line() const { return committed_in_cut_line_; }
   // Reading stops at `end` as if the file ended there (replay reads a file in ranges).
   void set_read_limit(std::uint64_t end) { read_limit_ = end; }
 
@@ -58,6 +63,7 @@ class FollowedFile {
   std::uint64_t read_offset_;       // next byte to read
   std::uint64_t line_start_offset_; // first byte not yet part of a finished line
   std::uint64_t committed_offset_;  // what the consumer confirmed
+  bool committed_in_cut_line_ = false;
   std::uint64_t size_ = 0;
   std::uint64_t read_limit_ = UINT64_MAX;
   std::int64_t mtime_ns_ = -1;

@@ -131,7 +131,7 @@ asio::awaitable<const LineBatch*> Follower::next() {
 
 void Follower::commit(const LineBatch& batch) {
   if (reading_tracked_ == nullptr) return;
-  reading_tracked_->file->commit(batch.end_offset);
+  reading_tracked_->file->commit(batch);
   metrics_.record_batch(batch.lines.size(), batch.bytes, batch.lines_truncated);
 }
 
@@ -273,9 +273,11 @@ bool Follower::open_file(const std::string& path, OpenMode mode) {
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
   std::uint64_t offset = 0;
+  bool in_cut_line = false;
   const char* why = "from the start";
   if (const CheckpointEntry* entry = matching_checkpoint(*identity, fd)) {
     offset = entry->offset <= size ? entry->offset : 0;
+    in_cut_line = entry->in_cut_line && entry->offset <= size;
     why = entry->offset <= size ? "from its checkpoint" : "from the start (shrank below its checkpoint)";
     checkpoints_.erase(checkpoints_.begin() + (entry - checkpoints_.data()));
   } else if (mode == OpenMode::kCheckpointed) {
@@ -295,7 +297,7 @@ bool Follower::open_file(const std::string& path, OpenMode mode) {
   }
   Key key{identity->device, identity->inode};
   Tracked tracked;
-  tracked.file = std::make_unique<FollowedFile>(fd, *identity, path, offset, source_.max_line_bytes);
+  tracked.file = std::make_unique<FollowedFile>(fd, *identity, path, offset, source_.max_line_bytes, in_cut_line);
   const bool rotated_away = mode == OpenMode::kRescued || mode == OpenMode::kCheckpointed;
   if (rotated_away) {
     tracked.draining = true;
@@ -385,7 +387,7 @@ std::vector<CheckpointEntry> Follower::checkpoint_entries() const {
   out.reserve(files_.size() + checkpoints_.size());
   for (const auto& [key, tracked] : files_)
     out.push_back(CheckpointEntry{source_.name, tracked.file->identity(), tracked.file->committed_offset(),
-                                  tracked.file->path()});
+                                  tracked.file->committed_in_cut_line(), tracked.file->path()});
   // Entries not matched yet (a file absent for now) are kept for a later start.
   if (!discovered_)
     for (const auto& entry : checkpoints_) out.push_back(entry);

@@ -16,6 +16,7 @@ struct LineBatch {
   std::uint64_t bytes = 0;              // bytes consumed from the file for these lines
   std::uint64_t lines_truncated = 0;    // lines among `lines` cut at max_line_bytes
   std::uint64_t end_offset = 0;         // file offset just past the last consumed byte
+  bool ends_in_cut_line = false;        // end_offset is inside a cut line whose rest is skipped
   const std::string* path = nullptr;    // the file's current path (for messages)
 
   void clear() {

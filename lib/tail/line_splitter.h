@@ -29,6 +29,11 @@ class LineSplitter {
   std::span<char> writable();
   void commit_read(std::size_t n, LineBatch& batch);
   void reset();
+  // Resumes inside a cut line (after a restart): bytes up to the next newline are skipped.
+  void resume_skipping() {
+    reset();
+    skipping_ = true;
+  }
 
   std::size_t held_bytes() const { return held_; }
   bool skipping() const { return skipping_; }

@@ -44,7 +44,7 @@ std::vector<std::string> read_all(FollowedFile& file) {
   std::vector<std::string> lines;
   for (const LineBatch& batch : file.read_available(0)) {
     for (auto line : batch.lines) lines.emplace_back(line);
-    file.commit(batch.end_offset);
+    file.commit(batch);
   }
   return lines;
 }
@@ -151,8 +151,8 @@ TEST_CASE("identity: same inode with other first bytes is another file") {
 
 TEST_CASE("checkpoints round-trip and reject corrupt or half-written files") {
   std::vector<CheckpointEntry> entries{
-      {"app", {1, 2, 3, 0xabcdef}, 42, "/var/log/a b%.log"},
-      {"other source", {4, 5, 0, 0}, 0, ""},
+      {"app", {1, 2, 3, 0xabcdef}, 42, false, "/var/log/a b%.log"},
+      {"other source", {4, 5, 0, 0}, 7, true, ""},
   };
   std::string text = encode_checkpoints(entries);
   CheckpointLoad back = decode_checkpoints(text);
@@ -165,6 +165,9 @@ TEST_CASE("checkpoints round-trip and reject corrupt or half-written files") {
   CHECK(back.entries[0].path == "/var/log/a b%.log");
   CHECK(back.entries[1].source == "other source");
   CHECK(back.entries[1].path.empty());
+  CHECK(back.entries[1].offset == 7);
+  CHECK(back.entries[1].in_cut_line);
+  CHECK_FALSE(back.entries[0].in_cut_line);
 
   CHECK_FALSE(decode_checkpoints(text.substr(0, text.size() / 2)).problem.empty());
   std::string edited = text;
@@ -176,11 +179,29 @@ TEST_CASE("checkpoints round-trip and reject corrupt or half-written files") {
 
 TEST_CASE("checkpoints are saved atomically and loaded back") {
   TempDir dir;
-  save_checkpoints(dir.path.string(), {{"app", {7, 8, 1, 9}, 100, "/x"}});
+  save_checkpoints(dir.path.string(), {{"app", {7, 8, 1, 9}, 100, false, "/x"}});
   CHECK_FALSE(fs::exists(dir.path / "checkpoint.v1.tmp"));
   CheckpointLoad back = load_checkpoints(dir.path.string());
   CHECK(back.problem.empty());
   REQUIRE(back.entries.size() == 1);
   CHECK(back.entries[0].offset == 100);
   CHECK(load_checkpoints((dir.path / "absent").string()).entries.empty());
+}
+
+TEST_CASE("a cut line delivered before its newline is not delivered again after a restart") {
+  TempDir dir;
+  fs::path p = dir.path / "a.log";
+  write_file(p, "short\n" + std::string(100, 'x'));
+  auto first = open_followed(p, 0, 16);
+  CHECK(read_all(*first) == std::vector<std::string>{"short", std::string(16, 'x')});
+  CHECK(first->committed_in_cut_line());
+  CHECK(first->committed_offset() == 106);
+  // Restart from that checkpoint: the rest of the cut line is skipped, the next line read.
+  write_file(p, std::string(50, 'y') + "\nnext\n", true);
+  int fd = ::open(p.c_str(), O_RDONLY);
+  auto id = identify(fd);
+  FollowedFile resumed(fd, *id, p.string(), first->committed_offset(), 16, first->committed_in_cut_line());
+  CHECK(read_all(resumed) == std::vector<std::string>{"next"});
+  CHECK_FALSE(resumed.committed_in_cut_line());
+  CHECK(resumed.committed_offset() == 106 + 51 + 5);
 }
