@@ -239,7 +239,9 @@ void Follower::rescue_rotated(const std::string& path, bool initial) {
     Key key{st.st_dev, st.st_ino};
     if (files_.count(key)) continue;
     if (!initial && known->second.count(key)) continue;
-    open_file(candidate, initial ? OpenMode::kCheckpointed : OpenMode::kRescued);
+    // A file found here was rotated away unseen: one more rotation than the path showed.
+    if (open_file(candidate, initial ? OpenMode::kCheckpointed : OpenMode::kRescued) && !initial)
+      metrics_.rotations.Increment();
   }
   known_siblings_[path] = sibling_keys(path);
 }
