@@ -88,7 +88,7 @@ class Daemon {
       return 1;
     }
     set_store(current_->shared_store());
-    current_->start(checkpoints.entries, checkpoints.state);
+    current_->start(checkpoints.entries, checkpoints.state, /*after_reload=*/false);
 
     checkpoint_timer_ = std::make_unique<asio::steady_timer>(ingest_io_);
     schedule_checkpoint();
@@ -164,7 +164,7 @@ class Daemon {
     retired_.push_back(std::move(current_));
     current_ = std::move(next);
     set_store(current_->shared_store());
-    current_->start(entries, state);
+    current_->start(entries, state, /*after_reload=*/true);
     schedule_checkpoint();
     sd_notify(0, "READY=1");
     spdlog::info("SIGHUP: configuration reloaded: {} source(s), {} rule(s)", current_->config().sources.size(),

@@ -51,11 +51,13 @@ void Generation::every(std::chrono::milliseconds period, std::function<void()> t
   }(period, std::move(tick), stopped_));
 }
 
-void Generation::start(const std::vector<tail::CheckpointEntry>& entries, const tail::CheckpointState& state) {
+void Generation::start(const std::vector<tail::CheckpointEntry>& entries, const tail::CheckpointState& state,
+                       bool after_reload) {
   rules_.restore(state, steady_now_ms());
   tail::FollowerOptions options{.force_poll = config_.watcher == config::WatcherKind::kPoll,
                                 .poll_interval = config_.poll_interval,
-                                .rescan_interval = config_.rescan_interval};
+                                .rescan_interval = config_.rescan_interval,
+                                .after_reload = after_reload};
   for (std::size_t i = 0; i < config_.sources.size(); ++i) {
     source_metrics_.push_back(self_metrics_.for_source(config_.sources[i].name));
     followers_.push_back(std::make_unique<tail::Follower>(io_.get_executor(), config_.sources[i], options,

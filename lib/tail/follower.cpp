@@ -51,7 +51,7 @@ Follower::Follower(asio::any_io_executor executor, config::Source source, Follow
       metrics_(metrics),
       checkpoints_(std::move(checkpoints)) {
   std::erase_if(checkpoints_, [&](const CheckpointEntry& e) { return e.source != source_.name; });
-  restarted_ = !checkpoints_.empty();
+  restarted_ = !checkpoints_.empty() && !options_.after_reload;
   if (options_.force_poll) {
     watcher_ = std::make_unique<PollingWatcher>(executor_, options_.poll_interval);
   } else {

@@ -51,6 +51,9 @@ struct FollowerOptions {
   bool force_poll = false;
   std::chrono::milliseconds poll_interval{250};
   std::chrono::milliseconds rescan_interval{1000};
+  // Started by a configuration reload, not a process start: nothing happened while
+  // logpulse was down, so files without a checkpoint entry follow start_at.
+  bool after_reload = false;
 };
 
 class Follower {

@@ -76,6 +76,27 @@ class Reload(harness.LogpulseTestCase):
         self.assertEqual(d.value(LINES, source="app"), 6)
         d.stop()
 
+    def test_a_path_added_by_reload_follows_start_at(self):
+        cfg = os.path.join(self.tmp, "reload.yaml")
+        self.write_config(cfg, RULE_WORDS)
+        self.append(self.path("a.log"), self.lines("alpha", 2))
+        old = os.path.join(self.tmp, "old.txt")
+        self.append(old, self.lines("beta", 7))   # exists before the reload: not read
+        d = self.start_daemon(cfg)
+        d.settle("words_total", 2, word="alpha")
+        # The same source gets one more path, with start_at: end.
+        with open(cfg, "w") as f:
+            f.write(harness.yaml_config(
+                {"listen": ["127.0.0.1:%d" % self.port], "state_dir": self.state, "checkpoint_interval": "1s"},
+                [self.source([self.path("*.log"), old], start_at="end")]) + RULE_WORDS)
+        d.send_signal(signal.SIGHUP)
+        harness.wait_for(lambda: "configuration reloaded" in d.stderr_text(), message="no reload")
+        self.append(old, self.lines("gamma", 3))
+        self.append(self.path("a.log"), self.lines("alpha", 1, start=2))
+        d.settle("words_total", 3, word="gamma")
+        self.assertEqual(d.value("words_total", word="beta"), 0)
+        self.assertEqual(d.value("words_total", word="alpha"), 3)
+        d.stop()
 
 if __name__ == "__main__":
     harness.main()
