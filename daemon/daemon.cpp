@@ -42,17 +42,6 @@ void raise_open_file_limit() {
   }
 }
 
-// Calls `tick` every `period` until the io_context stops.
-asio::awaitable<void> every(std::chrono::milliseconds period, std::function<void()> tick) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (;;) {
-    timer.expires_after(period);
-    auto [error] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (error) co_return;
-    tick();
-  }
-}
-
 bool create_state_dir(const std::string& state_dir) {
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
@@ -92,11 +81,12 @@ class Daemon {
 
     checkpoint_timer_ = std::make_unique<asio::steady_timer>(ingest_io_);
     schedule_checkpoint();
-    asio::co_spawn(ingest_io_, every(250ms, [this] { publish_status(); }), asio::detached);
+    asio::co_spawn(ingest_io_, every(250ms, [this] { publish_status(); }, never_), asio::detached);
     std::uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
       auto period = std::chrono::milliseconds(watchdog_usec / 2000);
-      asio::co_spawn(ingest_io_, every(std::max(period, 100ms), [] { sd_notify(0, "WATCHDOG=1"); }), asio::detached);
+      asio::co_spawn(ingest_io_, every(std::max(period, 100ms), [] { sd_notify(0, "WATCHDOG=1"); }, never_),
+                     asio::detached);
     }
 
     asio::signal_set signals(ingest_io_, SIGTERM, SIGINT, SIGHUP);
@@ -239,6 +229,8 @@ class Daemon {
   }
 
   std::string config_path_;
+  // The daemon's own timers run until the io_context stops.
+  std::shared_ptr<const bool> never_ = std::make_shared<const bool>(false);
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   metrics::SelfMetrics self_metrics_;
   asio::io_context ingest_io_{1};

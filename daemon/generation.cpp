@@ -34,21 +34,23 @@ void Generation::spawn(Work work) {
   });
 }
 
+asio::awaitable<void> every(std::chrono::milliseconds period, std::function<void()> tick,
+                            std::shared_ptr<const bool> stopped) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  // Wakes at least every 250 ms so that a stopped generation's timers end quickly.
+  auto next_tick = std::chrono::steady_clock::now() + period;
+  while (!*stopped) {
+    timer.expires_at(std::min(next_tick, std::chrono::steady_clock::now() + std::chrono::milliseconds(250)));
+    auto [error] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (error || *stopped) co_return;
+    if (std::chrono::steady_clock::now() < next_tick) continue;
+    tick();
+    next_tick = std::chrono::steady_clock::now() + period;
+  }
+}
+
 void Generation::every(std::chrono::milliseconds period, std::function<void()> tick) {
-  spawn([](std::chrono::milliseconds period, std::function<void()> tick,
-           std::shared_ptr<bool> stopped) -> asio::awaitable<void> {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    // Wakes at least every 250 ms so that a stopped generation's timers end quickly.
-    auto next_tick = std::chrono::steady_clock::now() + period;
-    while (!*stopped) {
-      timer.expires_at(std::min(next_tick, std::chrono::steady_clock::now() + std::chrono::milliseconds(250)));
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (*stopped) co_return;
-      if (std::chrono::steady_clock::now() < next_tick) continue;
-      tick();
-      next_tick = std::chrono::steady_clock::now() + period;
-    }
-  }(period, std::move(tick), stopped_));
+  spawn(logpulse::every(period, std::move(tick), stopped_));
 }
 
 void Generation::start(const std::vector<tail::CheckpointEntry>& entries, const tail::CheckpointState& state,

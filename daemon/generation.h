@@ -5,7 +5,9 @@
 // Lives on the ingestion io_context; not thread safe except shared_store().
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -18,6 +20,11 @@
 namespace logpulse {
 
 std::int64_t steady_now_ms();
+
+// Calls `tick` every `period` until *stopped is true (checked at least every 250 ms) or
+// the io_context stops.
+boost::asio::awaitable<void> every(std::chrono::milliseconds period, std::function<void()> tick,
+                                   std::shared_ptr<const bool> stopped);
 
 class Generation {
  public:

@@ -309,18 +309,21 @@ void SourceMatcher::process_record(std::string_view record, std::int64_t now_ms,
   }
 }
 
+bool SourceMatcher::metric_value(const CompiledMetric& metric, double& value) const {
+  if (!metric.value) return true;  // counters without `value` add 1
+  return parse_number(capture(*metric.value), value) &&
+         (value >= 0 || metric.family->type() != config::MetricType::kCounter);
+}
+
 void SourceMatcher::apply(CompiledRule& rule, std::int64_t now_ms) {
   ++rule.pending_matched;
   if (rule.timestamp && !rule.timestamp->parse_unix_nanos(capture(*rule.timestamp_field)))
     ++rule.pending_timestamp_errors;  // arrival time stands in for the event time
   for (auto& metric : rule.metrics) {
     double value = 1;
-    if (metric.value) {
-      if (!parse_number(capture(*metric.value), value) ||
-          (value < 0 && metric.family->type() == config::MetricType::kCounter)) {
-        ++metric.pending_value_errors;
-        continue;
-      }
+    if (!metric_value(metric, value)) {
+      ++metric.pending_value_errors;
+      continue;
     }
     label_values_.clear();
     for (std::size_t i = 0; i < metric.labels.size(); ++i)
@@ -413,8 +416,7 @@ void SourceMatcher::explain(std::string_view line, std::int64_t now_ms, std::ost
     for (std::size_t i = 0; i < rule.metrics.size(); ++i) {
       const auto& metric = rule.metrics[i];
       double value = 1;
-      if (metric.value && (!parse_number(capture(*metric.value), value) ||
-                           (value < 0 && metric.family->type() == config::MetricType::kCounter))) {
+      if (!metric_value(metric, value)) {
         out << "    " << metric.family->name() << ": value '" << core::json_escape(capture(*metric.value))
             << "' is not a usable number: skipped\n";
       }

@@ -116,6 +116,9 @@ class SourceMatcher {
   void process_record(std::string_view record, std::int64_t now_ms, bool known_valid_utf8);
   bool match_rule(CompiledRule& rule, std::string_view text);
   std::string_view capture(const CaptureRef& ref) const;
+  // The number `metric` adds, sets or observes for the current captures; false when the
+  // capture is no finite number (or is negative for a counter).
+  bool metric_value(const CompiledMetric& metric, double& value) const;
   void apply(CompiledRule& rule, std::int64_t now_ms);
   void publish_counts();
 

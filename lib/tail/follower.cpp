@@ -195,23 +195,31 @@ void Follower::rescan(bool initial) {
     for (const auto& path : checkpointed) rescue_rotated(path, true);
   }
   for (const auto& f : found.files)
-    if (!known_siblings_.count(f.path)) known_siblings_[f.path] = sibling_keys(f.path);
+    if (!known_siblings_.count(f.path)) known_siblings_[f.path] = keys_of(rotated_siblings(f.path));
   metrics_.files_followed.Set(static_cast<double>(files_.size()));
 }
 
-std::set<Follower::Key> Follower::sibling_keys(const std::string& path) const {
-  std::set<Key> keys;
+std::vector<Follower::Sibling> Follower::rotated_siblings(const std::string& path) const {
+  std::vector<Sibling> siblings;
   const std::string dir = parent_directory(path);
   const std::string base = base_name(path);
   DIR* stream = ::opendir(dir.c_str());
-  if (stream == nullptr) return keys;
+  if (stream == nullptr) return siblings;
   while (dirent* entry = ::readdir(stream)) {
     if (!is_rotated_name(entry->d_name, base)) continue;
+    std::string sibling = dir + "/" + entry->d_name;
     struct stat st {};
-    if (::stat((dir + "/" + entry->d_name).c_str(), &st) == 0 && S_ISREG(st.st_mode))
-      keys.emplace(st.st_dev, st.st_ino);
+    if (::stat(sibling.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      siblings.push_back(Sibling{std::move(sibling), Key{st.st_dev, st.st_ino}});
   }
   ::closedir(stream);
+  std::sort(siblings.begin(), siblings.end(), [](const Sibling& a, const Sibling& b) { return a.path < b.path; });
+  return siblings;
+}
+
+std::set<Follower::Key> Follower::keys_of(const std::vector<Sibling>& siblings) {
+  std::set<Key> keys;
+  for (const auto& sibling : siblings) keys.insert(sibling.key);
   return keys;
 }
 
@@ -221,29 +229,15 @@ std::set<Follower::Key> Follower::sibling_keys(const std::string& path) const {
 void Follower::rescue_rotated(const std::string& path, bool initial) {
   auto known = known_siblings_.find(path);
   if (known == known_siblings_.end() && !initial) return;
-  const std::string dir = parent_directory(path);
-  const std::string base = base_name(path);
-  DIR* stream = ::opendir(dir.c_str());
-  if (stream == nullptr) return;
-  std::vector<std::string> candidates;
-  while (dirent* entry = ::readdir(stream)) {
-    std::string name = entry->d_name;
-    if (is_rotated_name(name, base)) candidates.push_back(dir + "/" + name);
-  }
-  ::closedir(stream);
-  std::sort(candidates.begin(), candidates.end());
-  for (const auto& candidate : candidates) {
-    if (is_excluded(candidate, source_.exclude)) continue;
-    struct stat st {};
-    if (::stat(candidate.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    Key key{st.st_dev, st.st_ino};
-    if (files_.count(key)) continue;
-    if (!initial && known->second.count(key)) continue;
+  const std::vector<Sibling> siblings = rotated_siblings(path);
+  for (const auto& sibling : siblings) {
+    if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key)) continue;
+    if (!initial && known->second.count(sibling.key)) continue;
     // A file found here was rotated away unseen: one more rotation than the path showed.
-    if (open_file(candidate, initial ? OpenMode::kCheckpointed : OpenMode::kRescued) && !initial)
+    if (open_file(sibling.path, initial ? OpenMode::kCheckpointed : OpenMode::kRescued) && !initial)
       metrics_.rotations.Increment();
   }
-  known_siblings_[path] = sibling_keys(path);
+  known_siblings_[path] = keys_of(siblings);
 }
 
 const CheckpointEntry* Follower::matching_checkpoint(const FileIdentity& identity, int fd) const {

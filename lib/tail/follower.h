@@ -96,7 +96,13 @@ class Follower {
   bool open_file(const std::string& path, OpenMode mode);
   const CheckpointEntry* matching_checkpoint(const FileIdentity& identity, int fd) const;
   void rescue_rotated(const std::string& path, bool initial);
-  std::set<Key> sibling_keys(const std::string& path) const;
+  struct Sibling {
+    std::string path;
+    Key key;
+  };
+  // Regular files beside `path` under a rotated name of it (app.log.1, app.log-2024...).
+  std::vector<Sibling> rotated_siblings(const std::string& path) const;
+  static std::set<Key> keys_of(const std::vector<Sibling>& siblings);
   void start_round();
   void end_round();
   void close_file(std::map<Key, Tracked>::iterator it);
