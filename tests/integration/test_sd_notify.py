@@ -49,6 +49,34 @@ class SdNotify(harness.LogpulseTestCase):
         d.stop(signal.SIGTERM)
         self.receive_until("STOPPING=1")
 
+    def test_plain_log_lines_without_colours(self):
+        """Logs go to stderr without colours when it is not a terminal, and without
+        timestamps under systemd (journald adds its own)."""
+        import re
+        self.append(self.path("a.log"), self.lines("x", 1))
+        saved = dict(os.environ)
+        os.environ["JOURNAL_STREAM"] = "8:12345"
+        try:
+            d = self.run_daemon([self.source([self.path("a.log")])])
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        d.stop()
+        journal = [l for l in d.stderr_text().splitlines() if l and not l.startswith("=====")]
+        self.assertTrue(journal)
+        for line in journal:
+            self.assertRegex(line, r"^(trace|debug|info|warning|error|critical) ")
+        self.assertNotIn("\x1b[", d.stderr_text())
+        d = self.run_daemon([self.source([self.path("a.log")])])
+        d.stop()
+        second_run = d.stderr_text().rsplit("===== start", 1)[1].splitlines()[1:]
+        plain = [l for l in second_run if l]
+        self.assertTrue(plain)
+        for line in plain:
+            self.assertTrue(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} (trace|debug|info|warning|error|critical) ", line),
+                            line)
+        self.assertNotIn("\x1b[", d.stderr_text())
+
 
 if __name__ == "__main__":
     harness.main()
