@@ -22,6 +22,10 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
                          "Times a followed path was found to name another file (rotation).")),
       truncations_(counter(registry, "logpulse_truncations_total",
                            "Times a followed file was truncated or rewritten in place.")),
+      nul_bytes_skipped_(counter(registry, "logpulse_nul_bytes_skipped_total",
+                                 "NUL bytes skipped where lines start (holes left by copytruncate).")),
+      read_errors_(counter(registry, "logpulse_read_errors_total",
+                           "Failed reads or stats of followed files (the file is retried).")),
       files_followed_(gauge(registry, "logpulse_files_followed", "Files currently open for a source.")),
       file_lag_(gauge(registry, "logpulse_file_lag_bytes",
                       "Bytes written to a followed file but not yet processed.")),
@@ -46,7 +50,8 @@ std::unique_ptr<SourceMetrics> SelfMetrics::for_source(const std::string& source
   const prometheus::Labels labels{{"source", source}};
   return std::unique_ptr<SourceMetrics>(new SourceMetrics{
       source, lines_read_.Add(labels), bytes_read_.Add(labels), lines_truncated_.Add(labels),
-      rotations_.Add(labels), truncations_.Add(labels), files_followed_.Add(labels), file_lag_});
+      rotations_.Add(labels), truncations_.Add(labels), nul_bytes_skipped_.Add(labels), read_errors_.Add(labels),
+      files_followed_.Add(labels), file_lag_});
 }
 
 }  // namespace logpulse::metrics

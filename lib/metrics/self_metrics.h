@@ -23,14 +23,17 @@ struct SourceMetrics {
   prometheus::Counter& lines_truncated;
   prometheus::Counter& rotations;
   prometheus::Counter& truncations;
+  prometheus::Counter& nul_bytes_skipped;
+  prometheus::Counter& read_errors;
   prometheus::Gauge& files_followed;
   prometheus::Family<prometheus::Gauge>& lag_family;
 
   // Once per batch of lines: what it delivered.
-  void record_batch(std::size_t lines, std::uint64_t bytes, std::uint64_t truncated) {
+  void record_batch(std::size_t lines, std::uint64_t bytes, std::uint64_t truncated, std::uint64_t nul_bytes) {
     lines_read.Increment(static_cast<double>(lines));
     bytes_read.Increment(static_cast<double>(bytes));
     if (truncated) lines_truncated.Increment(static_cast<double>(truncated));
+    if (nul_bytes) nul_bytes_skipped.Increment(static_cast<double>(nul_bytes));
   }
 
   prometheus::Gauge& lag_for(const std::string& path) {
@@ -64,6 +67,8 @@ class SelfMetrics {
   prometheus::Family<prometheus::Counter>& lines_truncated_;
   prometheus::Family<prometheus::Counter>& rotations_;
   prometheus::Family<prometheus::Counter>& truncations_;
+  prometheus::Family<prometheus::Counter>& nul_bytes_skipped_;
+  prometheus::Family<prometheus::Counter>& read_errors_;
   prometheus::Family<prometheus::Gauge>& files_followed_;
   prometheus::Family<prometheus::Gauge>& file_lag_;
   prometheus::Gauge& checkpoint_age_;

@@ -142,7 +142,8 @@ Counts read_items(const config::Config& config, const std::vector<WorkItem>& ite
       ++counts.unreadable;
       continue;
     }
-    tail::FollowedFile file(fd, *identity, item.path, item.begin, source.max_line_bytes);
+    tail::ReadBuffer buffer(source.max_line_bytes);
+    tail::FollowedFile file(buffer, fd, *identity, item.path, item.begin);
     file.set_read_limit(item.end);
     if (item.begin == 0) ++counts.files;
     std::uint64_t line_number = 0;
@@ -158,7 +159,7 @@ Counts read_items(const config::Config& config, const std::vector<WorkItem>& ite
         matcher.process(batch, 0);
       }
       file.commit(batch);
-      metrics->record_batch(batch.lines.size(), batch.bytes, batch.lines_truncated);
+      metrics->record_batch(batch.lines.size(), batch.bytes, batch.lines_truncated, batch.nul_bytes_skipped);
       counts.lines += batch.lines.size();
       counts.bytes += batch.bytes;
       bar.add(batch.bytes, batch.lines.size());

@@ -105,7 +105,14 @@ CheckpointLoad load_checkpoints(const std::string& state_dir) {
   if (!in) return {};
   std::ostringstream text;
   text << in.rdbuf();
-  return decode_checkpoints(text.str());
+  CheckpointLoad load = decode_checkpoints(text.str());
+  struct stat st {};
+  if (::stat(checkpoint_path(state_dir).c_str(), &st) == 0) {
+    const std::int64_t written_at =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    for (auto& entry : load.entries) entry.written_at_ns = written_at;
+  }
+  return load;
 }
 
 void save_checkpoints(const std::string& state_dir, const std::vector<CheckpointEntry>& entries,

@@ -1,17 +1,24 @@
 // FollowedFile: one open log file being read: its descriptor, identity, read position and
 // line splitter. read_available() is a generator of LineBatch from the committed position
 // to the current end of the file; commit() records how far the consumer has processed.
-// check() notices truncation and copytruncate (the size fell below our position, or the
-// first bytes changed). Not thread safe. Owns the descriptor (closed on destruction).
+// check() notices truncation and copytruncate: the size fell below our position, the first
+// bytes changed, or the bytes just before our position changed (the file was cut and
+// rewritten past our position between two looks, behind an unchanged header).
+// Reading goes through a ReadBuffer shared with the other files of the same reader, so an
+// idle file keeps only its state and any partial line. Not thread safe. Owns the
+// descriptor (closed on destruction); the ReadBuffer must outlive it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "core/generator.h"
 #include "tail/file_identity.h"
 #include "tail/line_batch.h"
 #include "tail/line_splitter.h"
+#include "tail/read_buffer.h"
 
 namespace logpulse::tail {
 
@@ -19,8 +26,8 @@ class FollowedFile {
  public:
   // Takes ownership of `fd`. Reading starts at `offset` (clamped to the file's size);
   // `in_cut_line`: that offset is inside a cut line already delivered, skip to its end.
-  FollowedFile(int fd, FileIdentity identity, std::string path, std::uint64_t offset,
-               std::size_t max_line_bytes, bool in_cut_line = false);
+  FollowedFile(ReadBuffer& buffer, int fd, FileIdentity identity, std::string path, std::uint64_t offset,
+               bool in_cut_line = false);
   ~FollowedFile();
   FollowedFile(const FollowedFile&) = delete;
   FollowedFile& operator=(const FollowedFile&) = delete;
@@ -48,25 +55,32 @@ class FollowedFile {
   int fd() const { return fd_; }
   std::uint64_t committed_offset() const { return committed_offset_; }
   std::uint64_t size() const { return size_; }
+  std::int64_t mtime_ns() const { return mtime_ns_; }
   std::uint64_t lag_bytes() const { return size_ > committed_offset_ ? size_ - committed_offset_ : 0; }
   bool at_eof() const { return at_eof_; }
-  int last_error() const { return last_error_; }
+  // The errno of the last failed fstat/read since the last call (0: none), and clears it.
+  int take_error() { return std::exchange(last_error_, 0); }
 
  private:
+  static constexpr std::size_t kTailBytes = 64;
+
   void restart_from_zero();
+  void remember_tail(const char* data, std::size_t n);
+  bool tail_changed() const;
 
   int fd_;
   FileIdentity identity_;
   std::string path_;
   LineSplitter splitter_;
-  LineBatch batch_;
   std::uint64_t read_offset_;       // next byte to read
   std::uint64_t line_start_offset_; // first byte not yet part of a finished line
   std::uint64_t committed_offset_;  // what the consumer confirmed
-  bool committed_in_cut_line_ = false;
   std::uint64_t size_ = 0;
   std::uint64_t read_limit_ = UINT64_MAX;
   std::int64_t mtime_ns_ = -1;
+  std::array<char, kTailBytes> tail_{};  // the last bytes before read_offset_
+  std::uint8_t tail_length_ = 0;
+  bool committed_in_cut_line_ = false;
   bool at_eof_ = false;
   int last_error_ = 0;
 };

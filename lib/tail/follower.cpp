@@ -26,20 +26,11 @@ namespace {
 constexpr std::size_t kBatchesPerTurn = 16;
 constexpr std::size_t kClosedRemembered = 1024;
 
-bool is_compressed_name(const std::string& name) {
-  static constexpr const char* kSuffixes[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4", ".Z"};
-  for (const char* suffix : kSuffixes) {
-    std::size_t n = std::strlen(suffix);
-    if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0) return true;
-  }
+bool is_compressed_name(std::string_view name) {
+  static constexpr std::string_view kSuffixes[] = {".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4", ".Z"};
+  for (std::string_view suffix : kSuffixes)
+    if (name.size() > suffix.size() && name.ends_with(suffix)) return true;
   return false;
-}
-
-// "app.log.1", "app.log-20240101", "app.log_old" are rotated names of "app.log".
-bool is_rotated_name(const std::string& name, const std::string& base) {
-  return name.size() > base.size() + 1 && name.compare(0, base.size(), base) == 0 &&
-         (name[base.size()] == '.' || name[base.size()] == '-' || name[base.size()] == '_') &&
-         !is_compressed_name(name);
 }
 }  // namespace
 
@@ -49,9 +40,16 @@ Follower::Follower(asio::any_io_executor executor, config::Source source, Follow
       source_(std::move(source)),
       options_(options),
       metrics_(metrics),
-      checkpoints_(std::move(checkpoints)) {
+      checkpoints_(std::move(checkpoints)),
+      read_buffer_(source_.max_line_bytes) {
   std::erase_if(checkpoints_, [&](const CheckpointEntry& e) { return e.source != source_.name; });
   restarted_ = !checkpoints_.empty() && !options_.after_reload;
+  for (const auto& entry : checkpoints_) {
+    remember_content(entry.identity);
+    if (entry.written_at_ns > 0)
+      checkpoint_written_at_ns_ = checkpoint_written_at_ns_ == 0 ? entry.written_at_ns
+                                                                  : std::min(checkpoint_written_at_ns_, entry.written_at_ns);
+  }
   if (options_.force_poll) {
     watcher_ = std::make_unique<PollingWatcher>(executor_, options_.poll_interval);
   } else {
@@ -92,6 +90,7 @@ asio::awaitable<const LineBatch*> Follower::next() {
     if (reading_.valid()) {
       if (const LineBatch* batch = reading_.next()) co_return batch;
       if (!reading_tracked_->file->at_eof()) more_pending_ = true;
+      note_error(*reading_tracked_);
       reading_ = {};
       reading_tracked_ = nullptr;
     }
@@ -132,7 +131,7 @@ asio::awaitable<const LineBatch*> Follower::next() {
 void Follower::commit(const LineBatch& batch) {
   if (reading_tracked_ == nullptr) return;
   reading_tracked_->file->commit(batch);
-  metrics_.record_batch(batch.lines.size(), batch.bytes, batch.lines_truncated);
+  metrics_.record_batch(batch.lines.size(), batch.bytes, batch.lines_truncated, batch.nul_bytes_skipped);
 }
 
 void Follower::rescan(bool initial) {
@@ -147,6 +146,8 @@ void Follower::rescan(bool initial) {
     if (throttle_.allow("stat:" + path))
       spdlog::warn("source {}: cannot stat {}: retrying", source_.name, path);
 
+  // Opening files consumes checkpoint entries: keep what they said for the start-up search.
+  const std::vector<CheckpointEntry> checkpointed = initial ? checkpoints_ : std::vector<CheckpointEntry>{};
   std::set<Key> present;
   std::vector<std::string> rotated_paths;
   for (const auto& f : found.files) {
@@ -185,59 +186,131 @@ void Follower::rescan(bool initial) {
     rotated_paths.push_back(tracked.file->path());
   }
 
+  std::vector<std::string> beside;
+  for (const auto& f : found.files) beside.push_back(f.path);
+  beside.insert(beside.end(), rotated_paths.begin(), rotated_paths.end());
+  for (const auto& entry : checkpointed) beside.push_back(entry.path);
+  const SiblingMap siblings = rotated_siblings(beside);
+
   std::sort(rotated_paths.begin(), rotated_paths.end());
   rotated_paths.erase(std::unique(rotated_paths.begin(), rotated_paths.end()), rotated_paths.end());
-  for (const auto& path : rotated_paths) rescue_rotated(path, false);
-  if (initial) {
-    // Files rotated while logpulse was stopped: their checkpoint names where they were.
-    std::set<std::string> checkpointed;
-    for (const auto& entry : checkpoints_) checkpointed.insert(entry.path);
-    for (const auto& path : checkpointed) rescue_rotated(path, true);
-  }
-  for (const auto& f : found.files)
-    if (!known_siblings_.count(f.path)) known_siblings_[f.path] = keys_of(rotated_siblings(f.path));
+  for (const auto& path : rotated_paths)
+    if (auto it = siblings.find(path); it != siblings.end()) rescue_rotated(it->second);
+  if (initial) recover_checkpointed(checkpointed, found.files, siblings);
+
+  // What stands beside the followed paths now is known from here on: a file found there at
+  // a later rotation is rotated away unseen only if it is not among these.
+  sibling_keys_.clear();
+  for (const auto& [path, list] : siblings)
+    for (const auto& sibling : list) sibling_keys_.insert(sibling.key);
   metrics_.files_followed.Set(static_cast<double>(files_.size()));
 }
 
-std::vector<Follower::Sibling> Follower::rotated_siblings(const std::string& path) const {
-  std::vector<Sibling> siblings;
-  const std::string dir = parent_directory(path);
-  const std::string base = base_name(path);
-  DIR* stream = ::opendir(dir.c_str());
-  if (stream == nullptr) return siblings;
-  while (dirent* entry = ::readdir(stream)) {
-    if (!is_rotated_name(entry->d_name, base)) continue;
-    std::string sibling = dir + "/" + entry->d_name;
-    struct stat st {};
-    if (::stat(sibling.c_str(), &st) == 0 && S_ISREG(st.st_mode))
-      siblings.push_back(Sibling{std::move(sibling), Key{st.st_dev, st.st_ino}});
+Follower::SiblingMap Follower::rotated_siblings(const std::vector<std::string>& paths) {
+  // directory -> base name -> the followed paths with that name there
+  std::map<std::string, std::map<std::string, std::set<std::string>, std::less<>>> by_directory;
+  for (const auto& path : paths) by_directory[parent_directory(path)][base_name(path)].insert(path);
+  SiblingMap out;
+  for (const auto& [dir, bases] : by_directory) {
+    DIR* stream = ::opendir(dir.c_str());
+    if (stream == nullptr) continue;
+    while (dirent* entry = ::readdir(stream)) {
+      const std::string_view name = entry->d_name;
+      if (is_compressed_name(name)) continue;
+      // "app.log.1", "app.log-20240101", "app.log_old" are rotated names of "app.log": try
+      // each separator as the end of a followed base name.
+      std::vector<const std::set<std::string>*> followed;
+      for (std::size_t at = name.find_first_of(".-_", 1); at != std::string_view::npos && at + 1 < name.size();
+           at = name.find_first_of(".-_", at + 1))
+        if (auto base = bases.find(name.substr(0, at)); base != bases.end()) followed.push_back(&base->second);
+      if (followed.empty()) continue;
+      std::string sibling = dir + "/" + std::string(name);
+      struct stat st {};
+      if (::stat(sibling.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      const std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+      for (const auto* owners : followed)
+        for (const auto& owner : *owners) out[owner].push_back(Sibling{sibling, Key{st.st_dev, st.st_ino}, mtime});
+    }
+    ::closedir(stream);
   }
-  ::closedir(stream);
-  std::sort(siblings.begin(), siblings.end(), [](const Sibling& a, const Sibling& b) { return a.path < b.path; });
-  return siblings;
+  for (auto& [path, list] : out)
+    std::sort(list.begin(), list.end(), [](const Sibling& a, const Sibling& b) {
+      return a.mtime_ns != b.mtime_ns ? a.mtime_ns < b.mtime_ns : a.path < b.path;
+    });
+  return out;
 }
 
-std::set<Follower::Key> Follower::keys_of(const std::vector<Sibling>& siblings) {
-  std::set<Key> keys;
-  for (const auto& sibling : siblings) keys.insert(sibling.key);
-  return keys;
-}
-
-// After `path` was rotated, a file that was rotated away twice between two looks stands
-// beside it under a rotated name, unknown to us: read it from the start (or from its
-// checkpoint) and drain it. Names known from the last look are old archives: left alone.
-void Follower::rescue_rotated(const std::string& path, bool initial) {
-  auto known = known_siblings_.find(path);
-  if (known == known_siblings_.end() && !initial) return;
-  const std::vector<Sibling> siblings = rotated_siblings(path);
+// After a path was rotated, a file rotated away twice between two looks stands beside it
+// under a rotated name, unknown to us: read it from the start and drain it. What stood
+// there at the last look is an archive, and so is a copy of content we read (copytruncate,
+// or by hand): both are left alone.
+void Follower::rescue_rotated(const std::vector<Sibling>& siblings) {
   for (const auto& sibling : siblings) {
-    if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key)) continue;
-    if (!initial && known->second.count(sibling.key)) continue;
+    if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key) || sibling_keys_.count(sibling.key))
+      continue;
+    if (is_copy_of_known(sibling.path)) {
+      spdlog::debug("source {}: {} is a copy of a file already read: not read", source_.name, sibling.path);
+      continue;
+    }
     // A file found here was rotated away unseen: one more rotation than the path showed.
-    if (open_file(sibling.path, initial ? OpenMode::kCheckpointed : OpenMode::kRescued) && !initial)
-      metrics_.rotations.Increment();
+    if (open_file(sibling.path, OpenMode::kRescued)) metrics_.rotations.Increment();
   }
-  known_siblings_[path] = keys_of(siblings);
+}
+
+// Files rotated while logpulse was stopped: their checkpoint names where they were, and
+// they are looked for by identity beside that path. When the path itself now holds another
+// file, what was rotated away after the checkpoint was written and is no copy of a file we
+// read stands there too (two rotations while stopped): it is read whole, oldest first.
+void Follower::recover_checkpointed(const std::vector<CheckpointEntry>& checkpointed,
+                                    const std::vector<FoundFile>& found, const SiblingMap& siblings) {
+  std::set<std::string> done;
+  for (const auto& entry : checkpointed) {
+    if (!done.insert(entry.path).second) continue;
+    auto beside = siblings.find(entry.path);
+    if (beside == siblings.end()) continue;
+    const bool path_kept_its_file = std::any_of(found.begin(), found.end(), [&](const FoundFile& f) {
+      return f.path == entry.path && std::any_of(checkpointed.begin(), checkpointed.end(), [&](const CheckpointEntry& e) {
+               return e.path == entry.path && e.identity.device == f.device && e.identity.inode == f.inode;
+             });
+    });
+    for (const auto& sibling : beside->second) {
+      if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key)) continue;
+      if (open_file(sibling.path, OpenMode::kCheckpointed)) continue;
+      if (!restarted_ || path_kept_its_file || checkpoint_written_at_ns_ == 0 ||
+          sibling.mtime_ns < checkpoint_written_at_ns_ || is_copy_of_known(sibling.path))
+        continue;
+      open_file(sibling.path, OpenMode::kRescued);
+    }
+  }
+}
+
+bool Follower::is_copy_of_known(const std::string& path) const {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  char head[kFingerprintBytes];
+  const ssize_t n = ::pread(fd, head, sizeof head, 0);
+  ::close(fd);
+  if (n <= 0) return false;
+  return std::any_of(contents_.begin(), contents_.end(), [&](const auto& content) {
+    return content.first <= static_cast<std::size_t>(n) && fnv1a(head, content.first) == content.second;
+  });
+}
+
+void Follower::remember_content(const FileIdentity& identity) {
+  if (identity.fingerprint_length == 0) return;
+  const std::pair content{identity.fingerprint_length, identity.fingerprint};
+  if (std::find(contents_.begin(), contents_.end(), content) != contents_.end()) return;
+  contents_.push_back(content);
+  if (contents_.size() > kClosedRemembered) contents_.pop_front();
+}
+
+void Follower::note_error(const Tracked& tracked) {
+  const int error = tracked.file->take_error();
+  if (error == 0) return;
+  metrics_.read_errors.Increment();
+  if (throttle_.allow("read:" + tracked.file->path()))
+    spdlog::warn("source {}: reading {} failed: {} (retrying)", source_.name, tracked.file->path(),
+                 std::strerror(error));
 }
 
 const CheckpointEntry* Follower::matching_checkpoint(const FileIdentity& identity, int fd) const {
@@ -293,7 +366,8 @@ bool Follower::open_file(const std::string& path, OpenMode mode) {
   }
   Key key{identity->device, identity->inode};
   Tracked tracked;
-  tracked.file = std::make_unique<FollowedFile>(fd, *identity, path, offset, source_.max_line_bytes, in_cut_line);
+  tracked.file = std::make_unique<FollowedFile>(read_buffer_, fd, *identity, path, offset, in_cut_line);
+  remember_content(*identity);
   const bool rotated_away = mode == OpenMode::kRescued || mode == OpenMode::kCheckpointed;
   if (rotated_away) {
     tracked.draining = true;
@@ -335,18 +409,25 @@ void Follower::update_lag_gauges() {
 
 void Follower::start_round() {
   round_.clear();
-  std::vector<Key> draining;
+  std::vector<std::pair<std::int64_t, Key>> draining;
   for (auto& [key, tracked] : files_) {
+    const std::uint64_t fingerprint = tracked.file->identity().fingerprint;
     auto change = tracked.file->check();
+    note_error(tracked);
+    if (tracked.file->identity().fingerprint != fingerprint) remember_content(tracked.file->identity());
     if (change == FollowedFile::Change::kTruncated) {
       metrics_.truncations.Increment();
       spdlog::info("source {}: {} was truncated: reading it from the start", source_.name, tracked.file->path());
     }
     if (change == FollowedFile::Change::kNone) continue;
-    (tracked.draining ? draining : round_).push_back(key);
+    if (tracked.draining)
+      draining.emplace_back(tracked.file->mtime_ns(), key);
+    else
+      round_.push_back(key);
   }
-  // round_ is consumed from the back: drained (older) files first.
-  round_.insert(round_.end(), draining.begin(), draining.end());
+  // round_ is consumed from the back: drained (older) files first, the oldest of them first.
+  std::sort(draining.begin(), draining.end(), std::greater<>());
+  for (const auto& [mtime, key] : draining) round_.push_back(key);
 }
 
 void Follower::end_round() {

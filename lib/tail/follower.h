@@ -10,7 +10,10 @@
 // polling) for more data. It handles rename and create rotation (a renamed-away or deleted
 // file is drained for rotate_wait), copytruncate and truncation, files and directories that
 // appear later, symlink retargeting, and files rotated twice between two looks (found beside
-// the followed path). A batch's views are valid until the next call to next().
+// the followed path). A file beside a followed path is taken for a rotated-away one only if
+// it is a file we followed (device + inode), or if it appeared since the last look with
+// content we never read (two rotations between two looks). Files are read through one
+// buffer per follower. A batch's views are valid until the next call to next().
 // Not thread safe: next(), commit() and the accessors run on the follower's executor.
 // Destroying the follower closes its files and watches; its metric series stay (a
 // follower of the next configuration reuses them).
@@ -34,6 +37,7 @@
 #include "tail/checkpoint_store.h"
 #include "tail/discovery.h"
 #include "tail/followed_file.h"
+#include "tail/read_buffer.h"
 #include "tail/watcher.h"
 
 namespace logpulse::tail {
@@ -95,14 +99,26 @@ class Follower {
   void rescan(bool initial);
   bool open_file(const std::string& path, OpenMode mode);
   const CheckpointEntry* matching_checkpoint(const FileIdentity& identity, int fd) const;
-  void rescue_rotated(const std::string& path, bool initial);
   struct Sibling {
     std::string path;
     Key key;
+    std::int64_t mtime_ns = 0;
   };
-  // Regular files beside `path` under a rotated name of it (app.log.1, app.log-2024...).
-  std::vector<Sibling> rotated_siblings(const std::string& path) const;
-  static std::set<Key> keys_of(const std::vector<Sibling>& siblings);
+  using SiblingMap = std::map<std::string, std::vector<Sibling>>;
+  // Regular files beside each of `paths` under a rotated name of it (app.log.1,
+  // app.log-2024...), oldest first: one directory read per directory.
+  static SiblingMap rotated_siblings(const std::vector<std::string>& paths);
+  // `path` was rotated: open what stands beside it that was rotated away unseen.
+  void rescue_rotated(const std::vector<Sibling>& siblings);
+  // At start-up: files beside checkpointed paths that hold checkpointed files, or that
+  // were rotated away while logpulse was stopped.
+  void recover_checkpointed(const std::vector<CheckpointEntry>& checkpointed, const std::vector<FoundFile>& found,
+                            const SiblingMap& siblings);
+  // True when the first bytes of `path` are those of a file this follower has read (a copy
+  // such as copytruncate's, not a file rotated away).
+  bool is_copy_of_known(const std::string& path) const;
+  void remember_content(const FileIdentity& identity);
+  void note_error(const Tracked& tracked);
   void start_round();
   void end_round();
   void close_file(std::map<Key, Tracked>::iterator it);
@@ -119,12 +135,17 @@ class Follower {
   std::vector<CheckpointEntry> checkpoints_;
   // A restart: files without a checkpoint appeared while logpulse was down, read them whole.
   bool restarted_ = false;
+  std::int64_t checkpoint_written_at_ns_ = 0;
   std::unique_ptr<Watcher> watcher_;
+  // Shared by every file of this source (read one at a time); declared before files_, which
+  // use it until they are destroyed.
+  ReadBuffer read_buffer_;
 
   std::map<Key, Tracked> files_;
   std::map<std::string, Key> path_owner_;
-  std::map<std::string, std::set<Key>> known_siblings_;  // per followed path: rotated names seen
-  std::deque<FileIdentity> closed_;                       // recently closed, never rescued again
+  std::set<Key> sibling_keys_;                  // files under rotated names beside followed paths, last look
+  std::deque<FileIdentity> closed_;             // recently closed, never rescued again
+  std::deque<std::pair<std::uint32_t, std::uint64_t>> contents_;  // first-bytes hashes of files read
   core::LogThrottle throttle_;
   // A renamed-away file and its successor can share a path: one series, counted users.
   std::map<prometheus::Gauge*, int> lag_gauge_users_;

@@ -15,6 +15,7 @@ struct LineBatch {
   std::vector<std::string_view> lines;  // without "\n" / "\r\n"
   std::uint64_t bytes = 0;              // bytes consumed from the file for these lines
   std::uint64_t lines_truncated = 0;    // lines among `lines` cut at max_line_bytes
+  std::uint64_t nul_bytes_skipped = 0;  // NUL bytes skipped where lines start (copytruncate holes)
   std::uint64_t end_offset = 0;         // file offset just past the last consumed byte
   bool ends_in_cut_line = false;        // end_offset is inside a cut line whose rest is skipped
   const std::string* path = nullptr;    // the file's current path (for messages)
@@ -23,6 +24,7 @@ struct LineBatch {
     lines.clear();
     bytes = 0;
     lines_truncated = 0;
+    nul_bytes_skipped = 0;
   }
 };
 

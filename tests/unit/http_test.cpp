@@ -45,7 +45,7 @@ TEST_CASE("router: endpoints, 404, 405, readiness") {
   auto registry = std::make_shared<prometheus::Registry>();
   metrics::SelfMetrics self(*registry);
   auto source = self.for_source("app");
-  source->record_batch(3, 30, 1);
+  source->record_batch(3, 30, 1, 0);
   pipeline::StatusBoard board;
   http::Router router([registry] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{registry}; },
                       board);

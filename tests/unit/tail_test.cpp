@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <string>
 
 #include "core/generator.h"
@@ -32,12 +34,20 @@ void write_file(const fs::path& p, const std::string& data, bool append = false)
   out << data;
 }
 
+// One read buffer per line limit, shared by the files the tests open (as a follower shares one).
+ReadBuffer& shared_buffer(std::size_t max_line) {
+  static std::map<std::size_t, std::unique_ptr<ReadBuffer>> buffers;
+  auto& buffer = buffers[max_line];
+  if (!buffer) buffer = std::make_unique<ReadBuffer>(max_line);
+  return *buffer;
+}
+
 std::unique_ptr<FollowedFile> open_followed(const fs::path& p, std::uint64_t offset = 0, std::size_t max_line = 1024) {
   int fd = ::open(p.c_str(), O_RDONLY);
   REQUIRE(fd >= 0);
   auto id = identify(fd);
   REQUIRE(id);
-  return std::make_unique<FollowedFile>(fd, *id, p.string(), offset, max_line);
+  return std::make_unique<FollowedFile>(shared_buffer(max_line), fd, *id, p.string(), offset);
 }
 
 std::vector<std::string> read_all(FollowedFile& file) {
@@ -200,8 +210,49 @@ TEST_CASE("a cut line delivered before its newline is not delivered again after 
   write_file(p, std::string(50, 'y') + "\nnext\n", true);
   int fd = ::open(p.c_str(), O_RDONLY);
   auto id = identify(fd);
-  FollowedFile resumed(fd, *id, p.string(), first->committed_offset(), 16, first->committed_in_cut_line());
+  FollowedFile resumed(shared_buffer(16), fd, *id, p.string(), first->committed_offset(), first->committed_in_cut_line());
   CHECK(read_all(resumed) == std::vector<std::string>{"next"});
   CHECK_FALSE(resumed.committed_in_cut_line());
   CHECK(resumed.committed_offset() == 106 + 51 + 5);
+}
+
+TEST_CASE("a rewrite behind an unchanged header that grows past the read position is a truncation") {
+  TempDir dir;
+  fs::path p = dir.path / "a.csv";
+  const std::string header = "time,host,status,bytes,path" + std::string(300, ' ') + "\n";
+  std::string first = header;
+  for (int i = 0; i < 100; ++i) first += "old," + std::to_string(i) + ",200,1,/a\n";
+  write_file(p, first);
+  auto file = open_followed(p);
+  CHECK(read_all(*file).size() == 101);
+  // Cut and rewritten: the same first 256 bytes, then other lines, past our position.
+  std::string second = header;
+  for (int i = 0; i < 200; ++i) second += "new," + std::to_string(i) + ",500,2,/b\n";
+  write_file(p, second);
+  CHECK(file->check() == FollowedFile::Change::kTruncated);
+  CHECK(read_all(*file).size() == 201);
+}
+
+TEST_CASE("a file resumed from an offset notices a rewrite behind its header too") {
+  TempDir dir;
+  fs::path p = dir.path / "a.csv";
+  const std::string header(300, 'h');
+  write_file(p, header + "\n" + std::string(100, 'a') + "\n");
+  auto file = open_followed(p, 402);
+  write_file(p, header + "\n" + std::string(100, 'b') + "\n" + "more\n");
+  CHECK(file->check() == FollowedFile::Change::kTruncated);
+  CHECK(read_all(*file).size() == 3);
+}
+
+TEST_CASE("appending is not taken for a rewrite") {
+  TempDir dir;
+  fs::path p = dir.path / "a.log";
+  write_file(p, std::string(300, 'h') + "\n");
+  auto file = open_followed(p);
+  CHECK(read_all(*file).size() == 1);
+  for (int i = 0; i < 50; ++i) {
+    write_file(p, "line " + std::to_string(i) + "\n", true);
+    CHECK(file->check() == FollowedFile::Change::kGrew);
+    CHECK(read_all(*file) == std::vector<std::string>{"line " + std::to_string(i)});
+  }
 }
