@@ -21,6 +21,7 @@
 
 #include "config/config_loader.h"
 #include "daemon/generation.h"
+#include "daemon/listen_file.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "metrics/self_metrics.h"
@@ -76,6 +77,8 @@ class Daemon {
       spdlog::error("cannot listen: {}", e.what());
       return 1;
     }
+    endpoints_ = server->local_endpoints();
+    publish_listen_file(config.state_dir);
     set_store(current_->shared_store());
     current_->start(checkpoints.entries, checkpoints.state, /*after_reload=*/false);
 
@@ -152,13 +155,21 @@ class Daemon {
     auto state = current_->checkpoint_state();
     current_->stop();
     retired_.push_back(std::move(current_));
+    const bool state_dir_changed = current_->config().state_dir != next->config().state_dir;
     current_ = std::move(next);
+    if (state_dir_changed) publish_listen_file(current_->config().state_dir);
     set_store(current_->shared_store());
     current_->start(entries, state, /*after_reload=*/true);
     schedule_checkpoint();
     sd_notify(0, "READY=1");
     spdlog::info("SIGHUP: configuration reloaded: {} source(s), {} rule(s)", current_->config().sources.size(),
                  current_->config().rules.size());
+  }
+
+  // Tools and tests read the bound ports (port 0 = chosen by the OS) from state_dir/listen.
+  void publish_listen_file(const std::string& state_dir) {
+    const std::string problem = write_listen_file(state_dir, endpoints_);
+    if (!problem.empty()) spdlog::warn("cannot write the listen file: {}", problem);
   }
 
   void schedule_checkpoint() {
@@ -243,6 +254,7 @@ class Daemon {
   pipeline::StatusBoard board_;
   std::mutex checkpoint_mutex_;
   std::optional<std::chrono::steady_clock::time_point> last_checkpoint_;  // guarded by checkpoint_mutex_
+  std::vector<asio::ip::tcp::endpoint> endpoints_;                        // the bound listeners
   std::atomic<bool> writing_{false};
   asio::thread_pool writer_{1};  // last member: joined (on destruction) before the rest goes
 };

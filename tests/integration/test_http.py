@@ -85,10 +85,26 @@ class Http(harness.LogpulseTestCase):
 
 class TwoListeners(harness.LogpulseTestCase):
     def test_two_listen_addresses(self):
-        other = harness.free_port()
         d = self.run_daemon([self.source([self.path("x.log")])],
-                            listen=["127.0.0.1:%d" % self.port, "127.0.0.1:%d" % other])
-        self.assertEqual(harness._http(other, "GET", "/-/healthy")[0], 200)
+                            listen=[harness.ANY_PORT, harness.ANY_PORT])
+        # The listen file names both bound addresses, one a line, in the configured order.
+        self.assertEqual(len(d.listen), 2, d.listen)
+        self.assertEqual([h for h, _ in d.listen], ["127.0.0.1", "127.0.0.1"])
+        self.assertNotEqual(d.ports[0], d.ports[1])
+        for port in d.ports:
+            self.assertEqual(harness._http(port, "GET", "/-/healthy")[0], 200)
+        self.assertIn("listening on http://127.0.0.1:%d" % d.ports[1], d.stderr_text())
+
+    def test_listen_file_is_rewritten_at_each_start(self):
+        d = self.run_daemon([self.source([self.path("x.log")])])
+        first = d.port
+        d.stop()
+        with open(os.path.join(self.state, harness.LISTEN_FILE)) as f:
+            self.assertEqual(f.read(), "127.0.0.1:%d\n" % first)
+        d.start()
+        self.assertEqual(d.get("/-/healthy")[0], 200)
+        with open(os.path.join(self.state, harness.LISTEN_FILE)) as f:
+            self.assertEqual(f.read(), "127.0.0.1:%d\n" % d.port)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ class Reload(harness.LogpulseTestCase):
     def write_config(self, path, rules):
         with open(path, "w") as f:
             f.write(harness.yaml_config(
-                {"listen": ["127.0.0.1:%d" % self.port], "state_dir": self.state,
+                {"listen": [harness.ANY_PORT], "state_dir": self.state,
                  "checkpoint_interval": "1s"},
                 [self.source([self.path("*.log")])]) + rules)
 
@@ -87,7 +87,7 @@ class Reload(harness.LogpulseTestCase):
         # The same source gets one more path, with start_at: end.
         with open(cfg, "w") as f:
             f.write(harness.yaml_config(
-                {"listen": ["127.0.0.1:%d" % self.port], "state_dir": self.state, "checkpoint_interval": "1s"},
+                {"listen": [harness.ANY_PORT], "state_dir": self.state, "checkpoint_interval": "1s"},
                 [self.source([self.path("*.log"), old], start_at="end")]) + RULE_WORDS)
         d.send_signal(signal.SIGHUP)
         harness.wait_for(lambda: "configuration reloaded" in d.stderr_text(), message="no reload")
