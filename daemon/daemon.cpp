@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "config/config_loader.h"
+#include "core/log_throttle.h"
 #include "daemon/generation.h"
 #include "daemon/listen_file.h"
 #include "http/router.h"
@@ -190,8 +191,18 @@ class Daemon {
         tail::save_checkpoints(dir, entries, state);
         std::lock_guard lock(checkpoint_mutex_);
         last_checkpoint_ = std::chrono::steady_clock::now();
+        if (failed_checkpoints_ > 0)
+          spdlog::info("the checkpoint is written again after {} failed attempt(s)", failed_checkpoints_);
+        failed_checkpoints_ = 0;
       } catch (const std::exception& e) {
-        spdlog::error("writing the checkpoint failed: {}", e.what());
+        self_metrics_.checkpoint_errors().Increment();
+        std::lock_guard lock(checkpoint_mutex_);
+        ++failed_checkpoints_;
+        // Every interval would fail the same way: log once a minute, count every one.
+        if (checkpoint_log_.allow(dir))
+          spdlog::error("writing the checkpoint failed ({} time(s) in a row; logged at most once a minute, "
+                        "counted in logpulse_checkpoint_errors_total): {}",
+                        failed_checkpoints_, e.what());
       }
     };
     if (wait) {
@@ -254,6 +265,8 @@ class Daemon {
   pipeline::StatusBoard board_;
   std::mutex checkpoint_mutex_;
   std::optional<std::chrono::steady_clock::time_point> last_checkpoint_;  // guarded by checkpoint_mutex_
+  std::uint64_t failed_checkpoints_ = 0;                                  // guarded by checkpoint_mutex_
+  core::LogThrottle checkpoint_log_;                                      // guarded by checkpoint_mutex_
   std::vector<asio::ip::tcp::endpoint> endpoints_;                        // the bound listeners
   std::atomic<bool> writing_{false};
   asio::thread_pool writer_{1};  // last member: joined (on destruction) before the rest goes

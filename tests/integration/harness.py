@@ -521,6 +521,25 @@ class LogpulseTestCase(unittest.TestCase):
     def lines(prefix, n, start=0):
         return "".join("%s-%04d some log text\n" % (prefix, i) for i in range(start, start + n))
 
+    def wait_checkpoint_after_now(self, state_dir=None):
+        """Wait until a checkpoint snapshot taken after this call is on disk: the second
+        checkpoint file renamed into place from now on (the first may hold a snapshot taken
+        just before). Polls its inode and mtime; needs a short checkpoint_interval."""
+        path = os.path.join(state_dir or self.state, "checkpoint.v1")
+
+        def version():
+            try:
+                st = os.stat(path)
+                return (st.st_ino, st.st_mtime_ns)   # each checkpoint is a new file
+            except FileNotFoundError:
+                return None
+        seen = [version()]
+        for _ in range(2):
+            wait_for(lambda: version() not in (seen[-1], None),
+                     message="no new %s (checkpoint_interval %s)"
+                     % (path, self.CHECKPOINT_INTERVAL))
+            seen.append(version())
+
     # -- config and daemon
     def top_level(self, **top):
         """The top-level keys every test config has; `top` overrides them."""

@@ -49,12 +49,12 @@ class Http(harness.LogpulseTestCase):
                      "logpulse_lines_truncated_total", "logpulse_rotations_total",
                      "logpulse_truncations_total", "logpulse_files_followed",
                      "logpulse_file_lag_bytes", "logpulse_checkpoint_age_seconds",
-                     "logpulse_build_info"):
+                     "logpulse_checkpoint_errors_total", "logpulse_build_info"):
             self.assertIn(name, names, "self-metric %s missing from /metrics" % name)
         text = body.decode()
         for counter in ("logpulse_lines_read_total", "logpulse_bytes_read_total",
                         "logpulse_rotations_total", "logpulse_truncations_total",
-                        "logpulse_lines_truncated_total"):
+                        "logpulse_lines_truncated_total", "logpulse_checkpoint_errors_total"):
             self.assertRegex(text, r"(?m)^# TYPE %s counter$" % counter)
         for gauge in ("logpulse_files_followed", "logpulse_file_lag_bytes"):
             self.assertRegex(text, r"(?m)^# TYPE %s gauge$" % gauge)
@@ -62,6 +62,7 @@ class Http(harness.LogpulseTestCase):
                                      source="app"), 0,
                          "a source's counters are exported from the start, at 0")
         self.assertEqual(m.get_value("logpulse_files_followed", source="app"), 1)
+        self.assertEqual(m.get_value("logpulse_checkpoint_errors_total", default=None), 0)
 
     def test_build_info_matches_version(self):
         r = harness.run_cli(["--version"])
