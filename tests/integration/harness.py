@@ -401,6 +401,24 @@ class Daemon:
     def value(self, name, default=0.0, **labels):
         return self.metrics().get_value(name, default, **labels)
 
+    def sources(self):
+        """GET /api/v1/sources, parsed."""
+        status, _, body = self.get("/api/v1/sources")
+        if status != 200:
+            raise AssertionError("GET /api/v1/sources -> %d" % status)
+        return json.loads(body)
+
+    def watchers(self):
+        """{source name: "inotify" | "poll"} as /api/v1/sources reports it."""
+        return {s["name"]: s["watcher"] for s in self.sources()["data"]["sources"]}
+
+    def assert_watcher(self, expected):
+        watchers = self.watchers()
+        self.tc.assertTrue(watchers, "/api/v1/sources lists no source")
+        for name, kind in watchers.items():
+            self.tc.assertEqual(kind, expected, "source %r watches with %r, expected %r\n%s"
+                                % (name, kind, expected, self.stderr_tail()))
+
     def stderr_text(self):
         try:
             with open(self.log_path, "rb") as f:
@@ -459,6 +477,10 @@ class LogpulseTestCase(unittest.TestCase):
     """Base: a fresh temp dir (self.tmp) with logs/ and state/, daemons killed at cleanup."""
 
     WATCHER = None           # "auto" | "poll" | None (leave out of the config)
+    # The watcher every source must report in /api/v1/sources once the daemon is ready:
+    # "inotify" unless the class polls, so a silent fallback to polling fails the test.
+    # Classes that provoke the fallback themselves set None and check it on their own.
+    EXPECT_WATCHER = "default"
     POLL_INTERVAL = "250ms"
     RESCAN_INTERVAL = "1s"
     CHECKPOINT_INTERVAL = "1s"
@@ -576,7 +598,15 @@ class LogpulseTestCase(unittest.TestCase):
                    state_dir or self.state, prefix=prefix, extra_args=extra_args)
         self.daemons.append(d)
         d.start(wait=wait)
+        expected = self.expected_watcher()
+        if wait == "ready" and expected is not None:
+            d.assert_watcher(expected)
         return d
+
+    def expected_watcher(self):
+        if self.EXPECT_WATCHER != "default":
+            return self.EXPECT_WATCHER
+        return "poll" if self.WATCHER == "poll" else "inotify"
 
     def run_daemon(self, sources, wait="ready", **top):
         return self.start_daemon(self.config(sources, **top), wait=wait)
