@@ -4,6 +4,7 @@ import gzip
 import os
 import re
 import signal
+import socket
 import sys
 import unittest
 
@@ -32,10 +33,55 @@ class Http(harness.LogpulseTestCase):
         for method in ("POST", "PUT", "DELETE"):
             self.assertEqual(self.d.get("/metrics", method=method)[0], 405, method)
 
-    def test_head_metrics(self):
-        status, headers, body = self.d.get("/metrics", method="HEAD")
-        self.assertEqual(status, 200)
-        self.assertEqual(body, b"")
+    def head_request(self, sock, path, extra=b""):
+        """Send HEAD on a raw socket; return (status line, {header: value}) once the
+        headers have arrived, and the bytes received after them."""
+        sock.sendall(b"HEAD " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + b"\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            self.assertTrue(chunk, "connection closed before the end of the headers: %r" % data)
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        return lines[0], headers, rest
+
+    def test_head_metrics_keep_alive_sends_no_body(self):
+        self.d.settle("logpulse_lines_read_total", 3, source="app", duration=0.2)
+        get_length = len(self.d.get("/metrics")[2])
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            status, headers, rest = self.head_request(s, b"/metrics")
+            self.assertEqual(status, "HTTP/1.1 200 OK")
+            # Content-Length is what a GET would send (the same, idle, metrics).
+            self.assertEqual(int(headers["content-length"]), get_length, headers)
+            self.assertEqual(rest, b"", "body bytes arrived with the HEAD headers")
+            # A body sent late would arrive within this short read; the wait is the claim
+            # ("nothing comes"), not a wait for something to happen.
+            s.settimeout(0.3)
+            with self.assertRaises(socket.timeout, msg="bytes after a HEAD response"):
+                s.recv(4096)
+            # The connection stays usable, and the next response starts at its status line.
+            s.settimeout(5)
+            s.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200 "))
+
+    def test_head_metrics_closed_connection_sends_no_body(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            status, headers, rest = self.head_request(s, b"/metrics", b"Connection: close\r\n")
+            self.assertEqual(status, "HTTP/1.1 200 OK")
+            self.assertGreater(int(headers["content-length"]), 0, headers)
+            self.assertEqual(rest, b"")
+            tail = b""
+            while True:   # until the server closes: everything after the headers
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                tail += chunk
+            self.assertEqual(tail, b"", "body bytes after a HEAD response")
 
     def test_metrics_content_and_self_metrics(self):
         self.d.settle("logpulse_lines_read_total", 3, source="app", duration=0.2)
