@@ -154,9 +154,9 @@ class Daemon {
     // and metric state are consistent, as in a checkpoint.
     auto entries = current_->checkpoint_entries();
     auto state = current_->checkpoint_state();
+    const bool state_dir_changed = current_->config().state_dir != next->config().state_dir;
     current_->stop();
     retired_.push_back(std::move(current_));
-    const bool state_dir_changed = current_->config().state_dir != next->config().state_dir;
     current_ = std::move(next);
     if (state_dir_changed) publish_listen_file(current_->config().state_dir);
     set_store(current_->shared_store());

@@ -98,5 +98,29 @@ class Reload(harness.LogpulseTestCase):
         self.assertEqual(d.value("words_total", word="alpha"), 3)
         d.stop()
 
+    def test_reload_keeps_the_listener_and_moves_the_listen_file(self):
+        cfg = os.path.join(self.tmp, "reload.yaml")
+        self.write_config(cfg, RULE_WORDS)
+        self.append(self.path("a.log"), self.lines("alpha", 2))
+        d = self.start_daemon(cfg)
+        port = d.port
+        d.settle("words_total", 2, word="alpha")
+        moved = os.path.join(self.tmp, "state2")
+        with open(cfg, "w") as f:
+            f.write(harness.yaml_config(
+                {"listen": [harness.ANY_PORT], "state_dir": moved, "checkpoint_interval": "1s"},
+                [self.source([self.path("*.log")])]) + RULE_WORDS)
+        d.send_signal(signal.SIGHUP)
+        harness.wait_for(lambda: "configuration reloaded" in d.stderr_text(), message="no reload",
+                         on_timeout=d.stderr_tail)
+        # "127.0.0.1:0" is unchanged: the socket (and its port) stays, now named in the new
+        # state_dir as well.
+        with open(os.path.join(moved, harness.LISTEN_FILE)) as f:
+            self.assertEqual(f.read(), "127.0.0.1:%d\n" % port)
+        self.append(self.path("a.log"), self.lines("alpha", 1, start=2))
+        d.settle("words_total", 3, word="alpha")
+        d.stop()
+
+
 if __name__ == "__main__":
     harness.main()
