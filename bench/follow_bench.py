@@ -36,7 +36,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 DEFAULT_BINARY = os.path.join(REPO, "build", "logpulse")
-DEFAULT_GEN = "/work/shared/bench/gen_access_log.py"
+DEFAULT_GEN = os.path.join(REPO, "tests", "workload", "gen_access_log.py")
 MIB = 1024 * 1024
 
 LINES_RE = re.compile(r'^logpulse_lines_read_total\{source="bench"\} (\S+)$', re.M)
@@ -246,7 +246,7 @@ def warm_page_cache(path):
 # ----------------------------------------------------------------------------- data
 
 def ensure_log(work, lines, gen):
-    path = os.path.join(work, f"access_{lines}.log")
+    path = os.path.join(work, f"workload_access_{lines}.log")
     if os.path.exists(path) and os.path.getsize(path) > 0:
         with open(path, "rb") as f:
             f.seek(-1, os.SEEK_END)

@@ -20,7 +20,9 @@
 #include <thread>
 
 #include "config/config_loader.h"
+#include "core/log_throttle.h"
 #include "daemon/generation.h"
+#include "daemon/listen_file.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "metrics/self_metrics.h"
@@ -76,6 +78,8 @@ class Daemon {
       spdlog::error("cannot listen: {}", e.what());
       return 1;
     }
+    endpoints_ = server->local_endpoints();
+    publish_listen_file(config.state_dir);
     set_store(current_->shared_store());
     current_->start(checkpoints.entries, checkpoints.state, /*after_reload=*/false);
 
@@ -150,15 +154,23 @@ class Daemon {
     // and metric state are consistent, as in a checkpoint.
     auto entries = current_->checkpoint_entries();
     auto state = current_->checkpoint_state();
+    const bool state_dir_changed = current_->config().state_dir != next->config().state_dir;
     current_->stop();
     retired_.push_back(std::move(current_));
     current_ = std::move(next);
+    if (state_dir_changed) publish_listen_file(current_->config().state_dir);
     set_store(current_->shared_store());
     current_->start(entries, state, /*after_reload=*/true);
     schedule_checkpoint();
     sd_notify(0, "READY=1");
     spdlog::info("SIGHUP: configuration reloaded: {} source(s), {} rule(s)", current_->config().sources.size(),
                  current_->config().rules.size());
+  }
+
+  // Tools and tests read the bound ports (port 0 = chosen by the OS) from state_dir/listen.
+  void publish_listen_file(const std::string& state_dir) {
+    const std::string problem = write_listen_file(state_dir, endpoints_);
+    if (!problem.empty()) spdlog::warn("cannot write the listen file: {}", problem);
   }
 
   void schedule_checkpoint() {
@@ -179,8 +191,18 @@ class Daemon {
         tail::save_checkpoints(dir, entries, state);
         std::lock_guard lock(checkpoint_mutex_);
         last_checkpoint_ = std::chrono::steady_clock::now();
+        if (failed_checkpoints_ > 0)
+          spdlog::info("the checkpoint is written again after {} failed attempt(s)", failed_checkpoints_);
+        failed_checkpoints_ = 0;
       } catch (const std::exception& e) {
-        spdlog::error("writing the checkpoint failed: {}", e.what());
+        self_metrics_.checkpoint_errors().Increment();
+        std::lock_guard lock(checkpoint_mutex_);
+        ++failed_checkpoints_;
+        // Every interval would fail the same way: log once a minute, count every one.
+        if (checkpoint_log_.allow(dir))
+          spdlog::error("writing the checkpoint failed ({} time(s) in a row; logged at most once a minute, "
+                        "counted in logpulse_checkpoint_errors_total): {}",
+                        failed_checkpoints_, e.what());
       }
     };
     if (wait) {
@@ -243,6 +265,9 @@ class Daemon {
   pipeline::StatusBoard board_;
   std::mutex checkpoint_mutex_;
   std::optional<std::chrono::steady_clock::time_point> last_checkpoint_;  // guarded by checkpoint_mutex_
+  std::uint64_t failed_checkpoints_ = 0;                                  // guarded by checkpoint_mutex_
+  core::LogThrottle checkpoint_log_;                                      // guarded by checkpoint_mutex_
+  std::vector<asio::ip::tcp::endpoint> endpoints_;                        // the bound listeners
   std::atomic<bool> writing_{false};
   asio::thread_pool writer_{1};  // last member: joined (on destruction) before the rest goes
 };

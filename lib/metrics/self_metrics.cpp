@@ -32,6 +32,9 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
       checkpoint_age_(gauge(registry, "logpulse_checkpoint_age_seconds",
                             "Seconds since the last checkpoint was written.")
                           .Add({})),
+      checkpoint_errors_(counter(registry, "logpulse_checkpoint_errors_total",
+                                 "Checkpoints that could not be written (the previous one stays).")
+                             .Add({})),
       lines_matched_(counter(registry, "logpulse_lines_matched_total", "Lines (records) a rule matched.")),
       lines_unmatched_(counter(registry, "logpulse_lines_unmatched_total", "Lines (records) no rule matched.")),
       value_errors_(counter(registry, "logpulse_value_errors_total",

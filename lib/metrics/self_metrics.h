@@ -52,6 +52,7 @@ class SelfMetrics {
   std::unique_ptr<SourceMetrics> for_source(const std::string& source);
 
   prometheus::Gauge& checkpoint_age_seconds() { return checkpoint_age_; }
+  prometheus::Counter& checkpoint_errors() { return checkpoint_errors_; }
   prometheus::Counter& lines_matched(const std::string& rule) { return lines_matched_.Add({{"rule", rule}}); }
   prometheus::Counter& lines_unmatched(const std::string& source) { return lines_unmatched_.Add({{"source", source}}); }
   prometheus::Counter& value_errors(const std::string& rule, const std::string& metric) {
@@ -72,6 +73,7 @@ class SelfMetrics {
   prometheus::Family<prometheus::Gauge>& files_followed_;
   prometheus::Family<prometheus::Gauge>& file_lag_;
   prometheus::Gauge& checkpoint_age_;
+  prometheus::Counter& checkpoint_errors_;
   prometheus::Family<prometheus::Counter>& lines_matched_;
   prometheus::Family<prometheus::Counter>& lines_unmatched_;
   prometheus::Family<prometheus::Counter>& value_errors_;

@@ -1,9 +1,13 @@
 """Shared helpers for logpulse's integration tests.
 
-The tests start the real `logpulse` binary (env LOGPULSE_BIN, default
-/work/main/build/logpulse, or build/logpulse next to this checkout) on real files in a
-temporary directory and observe it only from the outside: its HTTP /metrics endpoint,
-its exit code, and its stderr (kept in the temp dir and printed when a test fails).
+The tests start the real `logpulse` binary (env LOGPULSE_BIN, default build/logpulse in
+this checkout) on real files in a temporary directory and observe it only from the
+outside: its HTTP /metrics endpoint, its exit code, and its stderr (kept in the temp dir
+and printed when a test fails).
+
+Every daemon listens on 127.0.0.1:0 and the harness reads the port the OS chose from
+`state_dir/listen` (one `host:port` a line, written by the daemon after binding), again at
+each start, so parallel test runs (`ctest -j`) never race for a port.
 
 Python 3 standard library only. Every daemon a test starts is killed in cleanup, even
 when the test fails.
@@ -44,11 +48,17 @@ def require_binary(tc):
     return path
 
 
-def free_port():
-    """A loopback port that was free a moment ago (bind port 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+ANY_PORT = "127.0.0.1:0"   # the OS chooses; the daemon reports it in state_dir/listen
+LISTEN_FILE = "listen"
+
+
+def parse_listen_file(text):
+    """`host:port` lines -> [(host, port)]; IPv6 hosts keep their brackets."""
+    out = []
+    for line in text.splitlines():
+        host, _, port = line.strip().rpartition(":")
+        out.append((host, int(port)))
+    return out
 
 
 def wait_for(predicate, timeout=WAIT, step=POLL_STEP, message=None, on_timeout=None):
@@ -241,32 +251,78 @@ def setpriv_prefix():
 class Daemon:
     """One logpulse process. Use LogpulseTestCase.start_daemon() to get one."""
 
-    def __init__(self, tc, config_path, port, log_path, state_dir, prefix=None,
+    def __init__(self, tc, config_path, log_path, state_dir, prefix=None,
                  extra_args=()):
         self.tc = tc
         self.config_path = config_path
-        self.port = port
+        self.listen = None  # [(host, port)] this process bound, read at each start
         self.log_path = log_path
         self.state_dir = state_dir
         self.prefix = list(prefix or [])
         self.extra_args = list(extra_args)
         self.proc = None
         self._log = None
+        self._log_start = 0
 
     # -- life cycle
     def start(self, wait="ready"):
         cmd = self.prefix + [require_binary(self.tc), "-c", self.config_path,
                              "--log-level", "debug"] + self.extra_args
+        # A listen file left by a previous process names its ports, not this one's.
+        try:
+            os.unlink(os.path.join(self.state_dir, LISTEN_FILE))
+        except FileNotFoundError:
+            pass
+        self.listen = None
         self._log = open(self.log_path, "ab")
         self._log.write(("\n===== start: %s\n" % " ".join(cmd)).encode())
         self._log.flush()
+        self._log_start = self._log.tell()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=self._log, start_new_session=True)
+        if wait in ("ready", "healthy"):
+            self.wait_listening()
         if wait == "ready":
             self.wait_ready()
         elif wait == "healthy":
             self.wait_status("/-/healthy", 200)
         return self
+
+    def wait_listening(self, timeout=WAIT):
+        """Wait until this process reported its bound addresses; return [(host, port)].
+
+        They come from state_dir/listen. Only a daemon that says it cannot write that file
+        (an unwritable state_dir) is read from its "listening on http://HOST:PORT" lines."""
+        path = os.path.join(self.state_dir, LISTEN_FILE)
+
+        def bound():
+            self._check_alive()
+            try:
+                with open(path) as f:
+                    return parse_listen_file(f.read()) or None
+            except FileNotFoundError:
+                pass
+            text = self.stderr_text_since_start()
+            if "cannot write the listen file" in text:
+                found = re.findall(r"listening on http://(\S+):(\d+)", text)
+                return [(h, int(p)) for h, p in found] or None
+            return None
+        self.listen = wait_for(bound, timeout, message="%s never appeared" % path,
+                               on_timeout=self.stderr_tail)
+        return self.listen
+
+    @property
+    def port(self):
+        """The port of the first listen address of the running process."""
+        if self.listen is None:
+            self.wait_listening()
+        return self.listen[0][1]
+
+    @property
+    def ports(self):
+        if self.listen is None:
+            self.wait_listening()
+        return [p for _, p in self.listen]
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -345,9 +401,35 @@ class Daemon:
     def value(self, name, default=0.0, **labels):
         return self.metrics().get_value(name, default, **labels)
 
+    def sources(self):
+        """GET /api/v1/sources, parsed."""
+        status, _, body = self.get("/api/v1/sources")
+        if status != 200:
+            raise AssertionError("GET /api/v1/sources -> %d" % status)
+        return json.loads(body)
+
+    def watchers(self):
+        """{source name: "inotify" | "poll"} as /api/v1/sources reports it."""
+        return {s["name"]: s["watcher"] for s in self.sources()["data"]["sources"]}
+
+    def assert_watcher(self, expected):
+        watchers = self.watchers()
+        self.tc.assertTrue(watchers, "/api/v1/sources lists no source")
+        for name, kind in watchers.items():
+            self.tc.assertEqual(kind, expected, "source %r watches with %r, expected %r\n%s"
+                                % (name, kind, expected, self.stderr_tail()))
+
     def stderr_text(self):
         try:
             with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stderr_text_since_start(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self._log_start)
                 return f.read().decode("utf-8", "replace")
         except OSError:
             return ""
@@ -395,6 +477,10 @@ class LogpulseTestCase(unittest.TestCase):
     """Base: a fresh temp dir (self.tmp) with logs/ and state/, daemons killed at cleanup."""
 
     WATCHER = None           # "auto" | "poll" | None (leave out of the config)
+    # The watcher every source must report in /api/v1/sources once the daemon is ready:
+    # "inotify" unless the class polls, so a silent fallback to polling fails the test.
+    # Classes that provoke the fallback themselves set None and check it on their own.
+    EXPECT_WATCHER = "default"
     POLL_INTERVAL = "250ms"
     RESCAN_INTERVAL = "1s"
     CHECKPOINT_INTERVAL = "1s"
@@ -406,10 +492,16 @@ class LogpulseTestCase(unittest.TestCase):
         self.state = os.path.join(self.tmp, "state")
         os.mkdir(self.logs)
         os.mkdir(self.state)
-        self.port = free_port()
         self.daemons = []
         self._config_n = 0
         self.addCleanup(self._cleanup)
+
+    @property
+    def port(self):
+        """The port of the daemon started last (a restart binds a new one)."""
+        if not self.daemons:
+            raise AssertionError("no daemon started yet: its port is chosen by the OS")
+        return self.daemons[-1].port
 
     def _failed(self):
         outcome = getattr(self, "_outcome", None)
@@ -451,11 +543,30 @@ class LogpulseTestCase(unittest.TestCase):
     def lines(prefix, n, start=0):
         return "".join("%s-%04d some log text\n" % (prefix, i) for i in range(start, start + n))
 
+    def wait_checkpoint_after_now(self, state_dir=None):
+        """Wait until a checkpoint snapshot taken after this call is on disk: the second
+        checkpoint file renamed into place from now on (the first may hold a snapshot taken
+        just before). Polls its inode and mtime; needs a short checkpoint_interval."""
+        path = os.path.join(state_dir or self.state, "checkpoint.v1")
+
+        def version():
+            try:
+                st = os.stat(path)
+                return (st.st_ino, st.st_mtime_ns)   # each checkpoint is a new file
+            except FileNotFoundError:
+                return None
+        seen = [version()]
+        for _ in range(2):
+            wait_for(lambda: version() not in (seen[-1], None),
+                     message="no new %s (checkpoint_interval %s)"
+                     % (path, self.CHECKPOINT_INTERVAL))
+            seen.append(version())
+
     # -- config and daemon
     def top_level(self, **top):
         """The top-level keys every test config has; `top` overrides them."""
         base = {
-            "listen": ["127.0.0.1:%d" % self.port],
+            "listen": [ANY_PORT],
             "state_dir": self.state,
             "checkpoint_interval": self.CHECKPOINT_INTERVAL,
             "watcher": self.WATCHER,
@@ -480,12 +591,22 @@ class LogpulseTestCase(unittest.TestCase):
         src.update(kw)
         return src
 
-    def start_daemon(self, config_path, wait="ready", prefix=None, extra_args=()):
-        d = Daemon(self, config_path, self.port, os.path.join(self.tmp, "logpulse.stderr"),
-                   self.state, prefix=prefix, extra_args=extra_args)
+    def start_daemon(self, config_path, wait="ready", prefix=None, extra_args=(),
+                     state_dir=None):
+        """Start logpulse on `config_path`; `state_dir` if the config names another one."""
+        d = Daemon(self, config_path, os.path.join(self.tmp, "logpulse.stderr"),
+                   state_dir or self.state, prefix=prefix, extra_args=extra_args)
         self.daemons.append(d)
         d.start(wait=wait)
+        expected = self.expected_watcher()
+        if wait == "ready" and expected is not None:
+            d.assert_watcher(expected)
         return d
+
+    def expected_watcher(self):
+        if self.EXPECT_WATCHER != "default":
+            return self.EXPECT_WATCHER
+        return "poll" if self.WATCHER == "poll" else "inotify"
 
     def run_daemon(self, sources, wait="ready", **top):
         return self.start_daemon(self.config(sources, **top), wait=wait)

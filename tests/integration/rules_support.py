@@ -1,8 +1,9 @@
 """Helpers for the rule / metric integration tests (test_rules_*.py, test_prometheus_*.py).
 
 Builds on harness.py: configs with `patterns:` and `rules:` (nested maps and lists, which
-harness.yaml_config does not render), the shared benchmark workload, `--once` runs and
-raw scrapes. Python 3 standard library only.
+harness.yaml_config does not render), the project's access-log workload
+(tests/workload/: a deterministic generator with the exact totals, and their checker),
+`--once` runs and raw scrapes. Python 3 standard library only.
 """
 
 import json
@@ -16,23 +17,22 @@ import harness  # noqa: E402
 
 
 
-def _bench_dir():
-    """../shared/bench next to the checkout (LOGPULSE_BENCH_DIR overrides)."""
-    if os.environ.get("LOGPULSE_BENCH_DIR"):
-        return os.environ["LOGPULSE_BENCH_DIR"]
-    for root in (os.environ.get("LOGPULSE_SOURCE_DIR"), harness.REPO, "/work/main"):
-        if root:
-            cand = os.path.join(os.path.dirname(os.path.abspath(root)), "shared", "bench")
-            if os.path.isfile(os.path.join(cand, "gen_access_log.py")):
-                return cand
-    return os.path.join(os.path.dirname(harness.REPO), "shared", "bench")
+WORKLOAD = os.path.join(harness.REPO, "tests", "workload")
+GEN = os.path.join(WORKLOAD, "gen_access_log.py")
+CHECK_COUNTS = os.path.join(WORKLOAD, "check_counts.py")
 
 
-BENCH = _bench_dir()
-GEN = os.path.join(BENCH, "gen_access_log.py")
-CHECK_COUNTS = os.path.join(BENCH, "check_counts.py")
+def shared_bench_dir():
+    """The shared benchmark (../shared/bench beside this checkout), or None: an optional
+    cross-check, never needed (LOGPULSE_SHARED_BENCH names another place)."""
+    cand = os.environ.get("LOGPULSE_SHARED_BENCH") or os.path.join(
+        os.path.dirname(harness.REPO), "shared", "bench")
+    if all(os.path.isfile(os.path.join(cand, f)) for f in ("gen_access_log.py", "check_counts.py")):
+        return cand
+    return None
 
-# The rules of examples/access.yaml (a translation of ../shared/bench/access.mtail).
+
+# The rules of examples/access.yaml (the mtail benchmark program's translation).
 ACCESS_MATCH = (r'^\S+ \S+ \S+ \[[^\]]+\] "(?P<method>[A-Z]+) \S+ HTTP\/\d\.\d" '
                 r'(?P<status>\d{3}) (?P<size>\d+|-) "[^"]*" "[^"]*" '
                 r'(?P<request_time>\d+(?:\.\d+)?)$')
@@ -158,19 +158,19 @@ class RulesTestCase(harness.LogpulseTestCase):
 
 # ---------------------------------------------------------------- workload and scrapes
 
-def generate(out, stats, lines, seed=7):
-    if not os.path.isfile(GEN):
-        raise AssertionError("shared benchmark generator not found at %s "
-                             "(set LOGPULSE_BENCH_DIR)" % GEN)
-    subprocess.run([sys.executable, GEN, "--lines", str(lines), "--seed", str(seed),
+def generate(out, stats, lines, seed=7, bench_dir=WORKLOAD):
+    """Write `lines` lines of the access-log workload to `out` and its totals to `stats`
+    (`bench_dir`: tests/workload, or shared_bench_dir() for the cross-check)."""
+    subprocess.run([sys.executable, os.path.join(bench_dir, "gen_access_log.py"),
+                    "--lines", str(lines), "--seed", str(seed),
                     "--out", out, "--stats", stats], check=True,
-                   stdout=subprocess.DEVNULL, timeout=120)
+                   stdout=subprocess.DEVNULL, timeout=300)
 
 
-def check_counts(stats, metrics_path):
-    """Run the shared check_counts.py; returns (exit code, output)."""
-    r = subprocess.run([sys.executable, CHECK_COUNTS, stats, metrics_path],
-                       capture_output=True, timeout=60)
+def check_counts(stats, metrics_path, bench_dir=WORKLOAD):
+    """Run check_counts.py; returns (exit code, output)."""
+    r = subprocess.run([sys.executable, os.path.join(bench_dir, "check_counts.py"), stats,
+                        metrics_path], capture_output=True, timeout=60)
     return r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")
 
 

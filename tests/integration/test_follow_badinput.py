@@ -101,7 +101,12 @@ class BadInput:
         d = self.run_daemon([self.source([self.path("*.log")])])
         d.settle(LINES, 3, source="app")
         shutil.rmtree(self.logs)
-        time.sleep(0.5)
+
+        def noticed():   # the deleted file is drained (or already closed), not followed
+            files = [f for src in d.sources()["data"]["sources"] for f in src["files"]]
+            return all(f["state"] == "draining" for f in files)
+        harness.wait_for(noticed, message="the removal of the directory was not noticed",
+                         on_timeout=d.stderr_tail)
         self.assertTrue(d.alive())
         os.mkdir(self.logs)
         self.append(self.path("a.log"), self.lines("new-a", 2))

@@ -29,7 +29,8 @@ class Drain:
             d.value(FOLLOWED, source="app") == 1, timeout=10,
             message="the renamed file should be released after rotate_wait",
             on_timeout=d.stderr_tail)
-        time.sleep(1.0)
+        # The scenario: the new file is not closed with the old one (two rotate_waits).
+        d.assert_stays(FOLLOWED, 1, duration=1.0, source="app")
         self.append(log, self.lines("c", 4))
         d.settle(LINES, 12, source="app")
         self.assertEqual(d.value(FOLLOWED, source="app"), 1)
@@ -45,7 +46,7 @@ class Drain:
             self.append(log, self.lines("g%d" % gen, gen))
             total += gen
             d.wait_value(LINES, total, source="app")
-            time.sleep(0.6)   # > rotate_wait: the previous file is closed meanwhile
+            d.wait_value(FOLLOWED, 1, source="app")   # the previous file is closed
         d.settle(LINES, total, source="app")
         self.assertEqual(d.value(FOLLOWED, source="app"), 1)
         self.assertEqual(d.value("logpulse_rotations_total", source="app"), 5)
@@ -58,7 +59,8 @@ class Drain:
         d.settle(LINES, 6, source="app", duration=0.2)
         os.unlink(a)
         d.wait_value(FOLLOWED, 1, source="app")
-        time.sleep(0.8)
+        # The scenario: the other file stays open past the deleted one's rotate_wait.
+        d.assert_stays(FOLLOWED, 1, duration=0.8, source="app")
         self.append(b, self.lines("b2", 2))
         d.settle(LINES, 8, source="app")
 

@@ -34,9 +34,9 @@ class Rotation:
             os.rename(log, self.path("app.log.1"))
             # The writer has not reopened yet: it keeps appending to the renamed file.
             old.write(self.lines("c", 2).encode())
-            time.sleep(0.4)
+            d.wait_value(LINES, 5 + 3 + 2, source="app")
             old.write(self.lines("d", 2).encode())
-            time.sleep(0.2)
+            d.wait_value(LINES, 5 + 3 + 2 + 2, source="app")
             self.append(log, self.lines("e", 4))   # new file at the original name
             old.write(self.lines("f", 1).encode())  # a straggler, still inside rotate_wait
         total = 5 + 3 + 2 + 2 + 4 + 1
@@ -113,7 +113,7 @@ class Rotation:
                 os.rename(self.path("app.log.%d" % n), self.path("app.log.%d" % (n + 1)))
             os.rename(log, self.path("app.log.1"))
             self.append(log, self.lines("g%d" % gen, gen))
-            time.sleep(0.3)
+            d.wait_value(LINES, 5 + sum(range(1, gen + 1)), source="app")
         d.settle(LINES, 5 + 1 + 2 + 3, source="app", duration=1.5)
 
 

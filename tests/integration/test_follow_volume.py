@@ -45,7 +45,7 @@ class Volume:
                 f.write(data[pos:pos + step])
                 pos += step
                 if rng.random() < 0.01:
-                    time.sleep(0.01)
+                    time.sleep(0.01)   # scenario pacing: the reader sometimes catches up
         d.settle(LINES, n, timeout=30, source="app")
         self.assertEqual(d.value(BYTES, source="app"), len(data))
         self.assertEqual(d.value("logpulse_lines_truncated_total", source="app"), 0)
@@ -61,12 +61,12 @@ class Volume:
                 for _ in range(20):
                     f.write(self.lines("g%d" % gen, 25).encode())
                     written += 25
-                    time.sleep(0.005)
+                    time.sleep(0.005)   # scenario pacing: a steady writer, not one burst
                 os.rename(log, self.path("app.log.%d" % gen))
                 for _ in range(5):                       # the writer has not reopened yet
                     f.write(self.lines("late%d" % gen, 4).encode())
                     written += 4
-                    time.sleep(0.01)
+                    time.sleep(0.01)   # scenario pacing: late writes spread in rotate_wait
                 f.close()
                 f = open(log, "ab", buffering=0)
         finally:

@@ -30,6 +30,7 @@ def user_namespaces_work():
 
 class InotifyFallback(harness.LogpulseTestCase):
     WATCHER = "auto"
+    EXPECT_WATCHER = "poll"   # the limit is hit while the sources are discovered
     POLL_INTERVAL = "250ms"
 
     def setUp(self):
@@ -52,7 +53,7 @@ class InotifyFallback(harness.LogpulseTestCase):
         self.append(log, self.lines("x", 5, start=5))
         d.settle(LINES, 10, source="one")
         self.assertIn("inotify unavailable", d.stderr_text())
-        self.assertIn('"watcher":"poll"', d.get("/api/v1/sources")[2].decode())
+        d.assert_watcher("poll")
 
     def test_watch_limit_reached_polls_and_loses_nothing(self):
         # Source "many" needs several directory watches: the second one hits the limit.
@@ -71,7 +72,7 @@ class InotifyFallback(harness.LogpulseTestCase):
         self.append(os.path.join(self.logs, "many", "d4", "a.log"), self.lines("d4", 2))
         d.settle(LINES, 9 + 12 + 2, source="many")
         self.assertIn("watch limit reached", d.stderr_text())
-        self.assertIn('"watcher":"poll"', d.get("/api/v1/sources")[2].decode())
+        d.assert_watcher("poll")
 
 
 if __name__ == "__main__":

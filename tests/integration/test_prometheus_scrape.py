@@ -8,6 +8,7 @@ by PID in cleanup.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -41,7 +42,7 @@ def access_lines(n, start=0):
 class PrometheusServer:
     def __init__(self, tc, tmp, targets):
         self.tc = tc
-        self.port = harness.free_port()
+        self.port = None  # chosen by the OS, read from Prometheus' "Listening on" log line
         self.dir = os.path.join(tmp, "prometheus")
         os.mkdir(self.dir)
         self.config = os.path.join(self.dir, "prometheus.yml")
@@ -57,15 +58,24 @@ class PrometheusServer:
     def start(self):
         cmd = [PROMETHEUS, "--config.file=" + self.config,
                "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
-               "--web.listen-address=127.0.0.1:%d" % self.port,
-               "--log.level=warn"]
+               "--web.listen-address=127.0.0.1:0",
+               "--log.level=info"]
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=self._log, start_new_session=True)
         self.tc.addCleanup(self.stop)
+        harness.wait_for(self._bound_port, timeout=30,
+                         message="prometheus never said where it listens", on_timeout=self.log_tail)
         harness.wait_for(lambda: self._alive() and self.get("/-/ready")[0] == 200, timeout=30,
                          message="prometheus never became ready", on_timeout=self.log_tail)
         return self
+
+    def _bound_port(self):
+        with open(self.log_path, "rb") as f:
+            m = re.search(rb'msg="Listening on" address=127\.0\.0\.1:(\d+)', f.read())
+        if m:
+            self.port = int(m.group(1))
+        return self.port
 
     def _alive(self):
         if self.proc.poll() is not None:

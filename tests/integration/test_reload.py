@@ -28,7 +28,7 @@ class Reload(harness.LogpulseTestCase):
     def write_config(self, path, rules):
         with open(path, "w") as f:
             f.write(harness.yaml_config(
-                {"listen": ["127.0.0.1:%d" % self.port], "state_dir": self.state,
+                {"listen": [harness.ANY_PORT], "state_dir": self.state,
                  "checkpoint_interval": "1s"},
                 [self.source([self.path("*.log")])]) + rules)
 
@@ -87,7 +87,7 @@ class Reload(harness.LogpulseTestCase):
         # The same source gets one more path, with start_at: end.
         with open(cfg, "w") as f:
             f.write(harness.yaml_config(
-                {"listen": ["127.0.0.1:%d" % self.port], "state_dir": self.state, "checkpoint_interval": "1s"},
+                {"listen": [harness.ANY_PORT], "state_dir": self.state, "checkpoint_interval": "1s"},
                 [self.source([self.path("*.log"), old], start_at="end")]) + RULE_WORDS)
         d.send_signal(signal.SIGHUP)
         harness.wait_for(lambda: "configuration reloaded" in d.stderr_text(), message="no reload")
@@ -97,6 +97,30 @@ class Reload(harness.LogpulseTestCase):
         self.assertEqual(d.value("words_total", word="beta"), 0)
         self.assertEqual(d.value("words_total", word="alpha"), 3)
         d.stop()
+
+    def test_reload_keeps_the_listener_and_moves_the_listen_file(self):
+        cfg = os.path.join(self.tmp, "reload.yaml")
+        self.write_config(cfg, RULE_WORDS)
+        self.append(self.path("a.log"), self.lines("alpha", 2))
+        d = self.start_daemon(cfg)
+        port = d.port
+        d.settle("words_total", 2, word="alpha")
+        moved = os.path.join(self.tmp, "state2")
+        with open(cfg, "w") as f:
+            f.write(harness.yaml_config(
+                {"listen": [harness.ANY_PORT], "state_dir": moved, "checkpoint_interval": "1s"},
+                [self.source([self.path("*.log")])]) + RULE_WORDS)
+        d.send_signal(signal.SIGHUP)
+        harness.wait_for(lambda: "configuration reloaded" in d.stderr_text(), message="no reload",
+                         on_timeout=d.stderr_tail)
+        # "127.0.0.1:0" is unchanged: the socket (and its port) stays, now named in the new
+        # state_dir as well.
+        with open(os.path.join(moved, harness.LISTEN_FILE)) as f:
+            self.assertEqual(f.read(), "127.0.0.1:%d\n" % port)
+        self.append(self.path("a.log"), self.lines("alpha", 1, start=2))
+        d.settle("words_total", 3, word="alpha")
+        d.stop()
+
 
 if __name__ == "__main__":
     harness.main()

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Exactness on the shared benchmark workload (../shared/bench): the access rules of
+"""Exactness on the project's access-log workload (tests/workload/): the access rules of
 examples/access.yaml must reproduce the generator's totals exactly (requests per method and
 status, bytes per status, every `le` bucket, _sum, _count, unparsed lines), both in
 `--once` replay and while following a file that grows in chunks which split lines.
+
+When the shared benchmark (../shared/bench) stands beside the checkout, `--once` is also
+checked against its workload and its check_counts.py, as a cross-check of our generator.
 """
+import json
 import os
 import sys
 import unittest
@@ -28,11 +32,11 @@ class Exactness(rs.RulesTestCase):
         self.stats = os.path.join(self.work, "access_50k.stats.json")
         rs.generate(self.log, self.stats, LINES, SEED)
 
-    def assert_counts(self, text, what):
+    def assert_counts(self, text, what, stats=None, bench_dir=rs.WORKLOAD):
         out = os.path.join(self.work, what + ".prom")
         with open(out, "w") as f:
             f.write(text)
-        code, report = rs.check_counts(self.stats, out)
+        code, report = rs.check_counts(stats or self.stats, out, bench_dir)
         self.assertEqual(code, 0, "%s: check_counts.py failed\n%s" % (what, report))
         self.assertIn("RESULT: all counts match", report, report)
 
@@ -51,6 +55,24 @@ class Exactness(rs.RulesTestCase):
         inf = m.get_value("http_request_duration_seconds_bucket", le="+Inf")
         self.assertEqual(inf, m.get_value("http_request_duration_seconds_count"))
         self.assertEqual(inf, matched)
+        # The workload has request times of 0 and on bucket bounds, and "-" sizes.
+        with open(self.stats) as f:
+            stats = json.load(f)
+        self.assertGreater(stats["request_time_zero_count"], 0)
+        self.assertGreater(stats["valid_lines_with_dash_bytes"], 0)
+        self.assertEqual(m.get_value("logpulse_value_errors_total", rule="access",
+                                     metric="http_response_bytes_total"),
+                         stats["valid_lines_with_dash_bytes"])
+
+        shared = rs.shared_bench_dir()
+        if shared is None:
+            sys.stderr.write("note: no ../shared/bench beside the checkout: cross-check not run\n")
+            return
+        log = os.path.join(self.work, "shared.log")
+        stats = os.path.join(self.work, "shared.stats.json")
+        rs.generate(log, stats, LINES, SEED, bench_dir=shared)
+        out, _ = self.once(cfg, [log])
+        self.assert_counts(out, "once_shared", stats=stats, bench_dir=shared)
 
     def test_once_over_two_files_merges_exactly(self):
         with open(self.log, "rb") as f:

@@ -116,7 +116,7 @@ class JsonSources(rs.RulesTestCase):
         data = JSON_LINES.encode()
         for i in range(0, len(data), 37):
             self.append(log, data[i:i + 37])
-            time.sleep(0.01)
+            time.sleep(0.01)   # scenario pacing: the pieces arrive as separate reads
         d.settle("logpulse_lines_read_total", 6, source="api")
         d.wait_value(JSON_ERRORS, 2, source="api")
         self.check_json_metrics(d.metrics(), "")
@@ -175,9 +175,9 @@ class Multiline(rs.RulesTestCase):
         # A long timeout: only the next start line can flush the record.
         d = self.run_rules_daemon([self.java_source(timeout="30s")], JAVA_RULES)
         self.append(log, "ERROR java.lang.IllegalStateException: boom\n")
-        time.sleep(0.3)
+        d.wait_value("logpulse_lines_read_total", 1, source="java")
         self.append(log, "    at com.example.Foo.bar(Foo.java:10)\n")
-        time.sleep(0.3)
+        d.wait_value("logpulse_lines_read_total", 2, source="java")
         self.append(log, "    at com.example.Foo.baz(Foo.java:11)\n"
                          "    at com.example.Main.main(Main.java:3)\n")
         d.wait_value("logpulse_lines_read_total", 4, source="java")
@@ -197,7 +197,8 @@ class Multiline(rs.RulesTestCase):
         t0 = time.monotonic()
         self.append(log, "ERROR java.lang.NullPointerException: null\n"
                          "\tat com.example.Baz.qux(Baz.java:42)\n")
-        # Continuation lines that come before the timeout still join the record.
+        # Continuation lines that come before the timeout still join the record. The
+        # pauses are the scenario: together longer than the 1 s timeout, each one shorter.
         time.sleep(0.4)
         self.append(log, "\tat com.example.Baz.run(Baz.java:7)\n")
         time.sleep(0.4)

@@ -132,7 +132,7 @@ class Restart(rs.RulesTestCase):
 
     def test_kill9_after_a_checkpoint_and_restart_counts_every_line_once(self):
         def stop(d):
-            time.sleep(2.0)   # > checkpoint_interval since the last line was processed
+            self.wait_checkpoint_after_now()   # taken after the last line was processed
             d.kill()
         self.run_cycle(stop)
 
@@ -149,8 +149,9 @@ class Restart(rs.RulesTestCase):
         before = d.metrics()
         d.stop(signal.SIGTERM)
         d2 = self.start_daemon(self.cfg)
-        # Give the restarted daemon time to (wrongly) re-read anything.
-        time.sleep(1.5)
+        # The restarted daemon has caught up with the file, and read nothing again.
+        d2.wait_value("logpulse_file_lag_bytes", 0, source="access", path=self.live)
+        d2.assert_stays("logpulse_lines_read_total", 0, source="access")
         after = d2.metrics()
         for name in ("http_requests_total", "http_response_bytes_total",
                      "http_request_duration_seconds_bucket",
@@ -174,7 +175,7 @@ class Restart(rs.RulesTestCase):
             self.append_chunked(part)
             done += part
             self.wait_counted(d, done)
-            time.sleep(1.5)
+            self.wait_checkpoint_after_now()
             d.kill()
             d = self.start_daemon(self.cfg)
         self.append_chunked(p[4])
@@ -205,7 +206,7 @@ class RestartMultiline(rs.RulesTestCase):
                          "    at com.example.Foo.bar(Foo.java:10)\n")
         d.wait_value("java_records_total", 1, level="INFO")   # flushed by the ERROR line
         d.wait_value("logpulse_lines_read_total", 3, source="java")
-        time.sleep(1.5)   # a checkpoint while the ERROR record is still open
+        self.wait_checkpoint_after_now()   # a checkpoint while the ERROR record is still open
         stop(d)
         d2 = self.start_daemon(cfg)
         self.append(log, "    at com.example.Main.main(Main.java:3)\nWARN next\n")

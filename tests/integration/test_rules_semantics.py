@@ -277,7 +277,7 @@ class Semantics(rs.RulesTestCase):
         while time.monotonic() - t0 < 8:
             self.append(log, "user=busy\n")
             n_busy += 1
-            time.sleep(0.3)
+            time.sleep(0.3)   # scenario pacing: "busy" is updated well within expire_after
             m = d.metrics()
             if frozenset({("user", "idle")}) not in m.series("u_total"):
                 gone_at = time.monotonic() - t0

@@ -66,9 +66,10 @@ struct Examples {
   std::vector<std::string> rejected;
 };
 
-// Lines written by /work/shared/bench/gen_access_log.py --seed 1 (nginx combined + request
-// time), valid ones of every shape: IPv4 and IPv6 clients, an auth user, "-" sizes (204, 304,
-// HEAD, OPTIONS), query strings, HTTP/1.0, /1.1 and /2.0, a 0.000 and a 60 s request time.
+// Lines written by the shared benchmark generator (../shared/bench/gen_access_log.py --seed 1;
+// nginx combined + request time), valid ones of every shape: IPv4 and IPv6 clients, an auth
+// user, "-" sizes (204, 304, HEAD, OPTIONS), query strings, HTTP/1.0, /1.1 and /2.0, a 0.000
+// and a 60 s request time.
 const std::vector<std::string> kBenchValidLines = {
     R"(66.157.101.64 - - [25/Nov/2024:00:00:00 +0000] "GET /static/img/product-0202.jpg HTTP/1.1" 200 18120 "https://www.reddit.com/r/programming/" "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36" 0.003)",
     R"(2001:db8:2cb1:6489::db77 - - [25/Nov/2024:00:00:00 +0000] "GET /api/v1/orders HTTP/1.1" 200 2604 "-" "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1" 0.026)",
