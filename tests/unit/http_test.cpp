@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "core/text_escape.h"
+#include "http/request_target.h"
 #include "http/router.h"
 #include "metrics/exposition.h"
 #include "metrics/self_metrics.h"
@@ -13,15 +14,65 @@ http::Response get(const http::Router& router, const std::string& target,
   http::Request request{verb, target, 11};
   return router.handle(request);
 }
+
+struct RouterFixture {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  pipeline::StatusBoard board;
+  http::Router router{[r = registry] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{r}; },
+                      board};
+};
+
+http::Response get_with_encoding(const http::Router& router, const std::string& accept_encoding) {
+  http::Request request{boost::beast::http::verb::get, "/metrics", 11};
+  request.set(boost::beast::http::field::accept_encoding, accept_encoding);
+  return router.handle(request);
+}
 }  // namespace
 
+TEST_CASE("router: an absolute-form target is served like its path (RFC 9112 3.2.2)") {
+  RouterFixture f;
+  CHECK(get(f.router, "http://127.0.0.1:9273/metrics").result() == boost::beast::http::status::ok);
+  CHECK(get(f.router, "HTTP://example.org/-/healthy?x=1").result() == boost::beast::http::status::ok);
+  CHECK(get(f.router, "http://example.org/nope").result() == boost::beast::http::status::not_found);
+  CHECK(get(f.router, "http://example.org:9273/metrics", boost::beast::http::verb::post).result() ==
+        boost::beast::http::status::method_not_allowed);
+}
+
+TEST_CASE("router: Accept-Encoding codings are case-insensitive and q=0 refuses") {
+  RouterFixture f;
+  CHECK(get_with_encoding(f.router, "GZIP")[boost::beast::http::field::content_encoding] == "gzip");
+  CHECK(get_with_encoding(f.router, "deflate, Gzip;Q=0.5")[boost::beast::http::field::content_encoding] == "gzip");
+  CHECK(get_with_encoding(f.router, "gzip;q=0").count(boost::beast::http::field::content_encoding) == 0);
+  CHECK(get_with_encoding(f.router, "gzip;q=0, *").count(boost::beast::http::field::content_encoding) == 0);
+  CHECK(get_with_encoding(f.router, "gzip; q=0.000").count(boost::beast::http::field::content_encoding) == 0);
+}
+
 TEST_CASE("accept-encoding parsing") {
-  CHECK(metrics::accepts_gzip("gzip"));
-  CHECK(metrics::accepts_gzip("deflate, gzip;q=0.5"));
-  CHECK(metrics::accepts_gzip("*"));
-  CHECK_FALSE(metrics::accepts_gzip("gzip;q=0"));
-  CHECK_FALSE(metrics::accepts_gzip("identity"));
-  CHECK_FALSE(metrics::accepts_gzip(""));
+  CHECK(http::accepts_gzip("gzip"));
+  CHECK(http::accepts_gzip("deflate, gzip;q=0.5"));
+  CHECK(http::accepts_gzip("*"));
+  CHECK(http::accepts_gzip("GZIP"));
+  CHECK(http::accepts_gzip("x-gzip"));
+  CHECK(http::accepts_gzip("br;q=1.0, Gzip ; Q=0.001"));
+  CHECK(http::accepts_gzip("gzip;q=0, gzip;q=1"));
+  CHECK_FALSE(http::accepts_gzip("gzip;q=0"));
+  CHECK_FALSE(http::accepts_gzip("gzip;q=0.000"));
+  CHECK_FALSE(http::accepts_gzip("gzip;q=0, *"));
+  CHECK_FALSE(http::accepts_gzip("*;q=0"));
+  CHECK_FALSE(http::accepts_gzip("gzip;q=abc"));
+  CHECK_FALSE(http::accepts_gzip("gzipped"));
+  CHECK_FALSE(http::accepts_gzip("identity"));
+  CHECK_FALSE(http::accepts_gzip(""));
+}
+
+TEST_CASE("request path of origin-form and absolute-form targets") {
+  CHECK(http::request_path("/metrics") == "/metrics");
+  CHECK(http::request_path("/metrics?x=1") == "/metrics");
+  CHECK(http::request_path("http://127.0.0.1:9273/metrics") == "/metrics");
+  CHECK(http::request_path("HTTPS://h/-/healthy?x") == "/-/healthy");
+  CHECK(http::request_path("http://h:1") == "/");
+  CHECK(http::request_path("http://h?q") == "/");
+  CHECK(http::request_path("*") == "*");
 }
 
 TEST_CASE("gzip output carries the gzip magic") {
