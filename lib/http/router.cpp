@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/text_escape.h"
+#include "http/request_target.h"
 #include "metrics/exposition.h"
 
 namespace logpulse::http {
@@ -34,8 +35,7 @@ std::string human_bytes(std::uint64_t bytes) {
 }  // namespace
 
 Response Router::handle(const Request& request) const {
-  std::string_view target = request.target();
-  std::string_view path = target.substr(0, target.find('?'));
+  std::string_view path = request_path(request.target());
   const bool known = path == "/metrics" || path == "/-/healthy" || path == "/-/ready" ||
                      path == "/api/v1/sources" || path == "/api/v1/alerts" || path == "/";
   if (!known) return make(status::not_found, "text/plain; charset=utf-8", "not found\n");
@@ -62,7 +62,7 @@ Response Router::metrics(const Request& request) const {
   for (const auto& collectable : owned) collectables.push_back(collectable.get());
   std::string text = metrics::render_text(collectables);
   auto accept = request.find(field::accept_encoding);
-  if (accept != request.end() && metrics::accepts_gzip(accept->value())) {
+  if (accept != request.end() && accepts_gzip(accept->value())) {
     Response response = make(status::ok, metrics::kTextContentType, metrics::gzip(text));
     response.set(field::content_encoding, "gzip");
     response.set(field::vary, "Accept-Encoding");

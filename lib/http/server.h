@@ -1,9 +1,15 @@
 // HttpServer: a small HTTP/1.1 server on Boost.Beast, one coroutine per connection.
-// Limits are named constants: request headers over kMaxHeaderBytes get 431, a client that
-// does not send a full request within kRequestTimeout or stays idle kIdleTimeout is
-// dropped, connections beyond kMaxConnections get 503 and are closed. Only these clients
-// are affected. The handler runs on the server's io_context thread and must be thread safe
-// with respect to the rest of the daemon. Construction throws on a bind failure.
+// Limits are named constants: request headers over kMaxHeaderBytes get 431; a request must
+// complete its headers within kHeaderTimeout of its first byte (of the accept, for a
+// connection's first request) and its body within kBodyTimeout more, or it is dropped
+// (headers) or answered 400 (body); a connection idle kIdleTimeout between requests is
+// closed. At most kMaxConnections are open, at most kMaxConnectionsPerAddress from one
+// address: a newcomer over either bound takes the slot of the longest-idle or slowest one
+// (ConnectionTable has the policy and its grace period); no newcomer is refused, at worst
+// it waits in the listen queue for a slot. Running out of file descriptors evicts the same
+// way when a client waits, or retries after kAcceptRetryDelay; the accept loop never spins.
+// The handler runs on the server's io_context thread and must be thread safe with respect
+// to the rest of the daemon. Construction throws on a bind failure.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +23,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/log_throttle.h"
+#include "http/connection_table.h"
 
 namespace logpulse::http {
 
@@ -26,10 +34,13 @@ using Handler = std::function<Response(const Request&)>;
 
 inline constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
-inline constexpr std::chrono::seconds kRequestTimeout{10};
+inline constexpr std::chrono::seconds kHeaderTimeout{5};
+inline constexpr std::chrono::seconds kBodyTimeout{5};
 inline constexpr std::chrono::seconds kIdleTimeout{30};
 inline constexpr std::chrono::seconds kWriteTimeout{30};
 inline constexpr std::size_t kMaxConnections = 256;
+inline constexpr std::size_t kMaxConnectionsPerAddress = 128;
+inline constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
 class HttpServer {
  public:
@@ -38,16 +49,23 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   std::vector<boost::asio::ip::tcp::endpoint> local_endpoints() const;
-  std::size_t open_connections() const { return *connections_; }
+  std::size_t open_connections() const { return table_->size(); }
+  std::uint64_t evictions() const { return table_->evictions(); }
+  std::uint64_t accept_errors() const { return accept_errors_; }
 
  private:
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
-  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, boost::asio::ip::address peer);
 
   boost::asio::io_context& io_;
   Handler handler_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
-  std::shared_ptr<std::size_t> connections_ = std::make_shared<std::size_t>(0);
+  // Shared with the connection coroutines, whose frames may outlive the server when the
+  // io_context is destroyed after it.
+  std::shared_ptr<ConnectionTable> table_ =
+      std::make_shared<ConnectionTable>(kMaxConnections, kMaxConnectionsPerAddress);
+  std::uint64_t accept_errors_ = 0;
+  core::LogThrottle accept_log_{std::chrono::seconds(10)};
 };
 
 }  // namespace logpulse::http

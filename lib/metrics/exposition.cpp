@@ -3,7 +3,6 @@
 #include <prometheus/text_serializer.h>
 #include <zlib.h>
 
-#include <cctype>
 #include <sstream>
 #include <stdexcept>
 
@@ -35,23 +34,6 @@ std::string gzip(std::string_view data) {
   if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
   out.resize(stream.total_out);
   return out;
-}
-
-bool accepts_gzip(std::string_view header) {
-  std::size_t pos = 0;
-  while (pos < header.size()) {
-    std::size_t comma = header.find(',', pos);
-    std::string_view item = header.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
-    pos = comma == std::string_view::npos ? header.size() : comma + 1;
-    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
-    std::string_view coding = item.substr(0, item.find(';'));
-    while (!coding.empty() && std::isspace(static_cast<unsigned char>(coding.back()))) coding.remove_suffix(1);
-    if (coding != "gzip" && coding != "*") continue;
-    auto q = item.find("q=");
-    if (q != std::string_view::npos && std::strtod(std::string(item.substr(q + 2)).c_str(), nullptr) <= 0) continue;
-    return true;
-  }
-  return false;
 }
 
 }  // namespace logpulse::metrics

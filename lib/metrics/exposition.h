@@ -16,7 +16,5 @@ inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; char
 // The families of every collectable, in order (the self-metrics registry, the rule metrics).
 std::string render_text(const std::vector<const prometheus::Collectable*>& collectables);
 std::string gzip(std::string_view data);
-// True when an Accept-Encoding header value accepts gzip (q > 0).
-bool accepts_gzip(std::string_view accept_encoding);
 
 }  // namespace logpulse::metrics

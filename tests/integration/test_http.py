@@ -126,6 +126,25 @@ class Http(harness.LogpulseTestCase):
         text = gzip.decompress(body).decode()
         self.assertIn("logpulse_lines_read_total", text)
 
+    def test_metrics_gzip_tokens_are_case_insensitive_and_q0_refuses(self):
+        for value in ("GZIP", "deflate, Gzip;Q=0.5"):
+            status, headers, body = self.d.get("/metrics", headers={"Accept-Encoding": value})
+            self.assertEqual(headers.get("content-encoding"), "gzip", value)
+            self.assertIn("logpulse_lines_read_total", gzip.decompress(body).decode())
+        for value in ("gzip;q=0", "gzip;q=0, *"):
+            status, headers, body = self.d.get("/metrics", headers={"Accept-Encoding": value})
+            self.assertEqual(status, 200)
+            self.assertNotIn("content-encoding", headers, value)
+            self.assertIn("logpulse_lines_read_total", body.decode())
+
+    def test_absolute_form_target(self):
+        # RFC 9112 3.2.2: a server must accept the absolute form (what a client talking to a
+        # proxy sends); it names the same resource as its path.
+        for target in ("http://127.0.0.1:%d/metrics" % self.port, "http://example.org/-/healthy?x=1"):
+            status, headers, body = self.d.get(target)
+            self.assertEqual(status, 200, target)
+        self.assertEqual(self.d.get("http://127.0.0.1:%d/nope" % self.port)[0], 404)
+
     def test_sigint_exits_zero(self):
         self.d.stop(signal.SIGINT)
 
