@@ -113,35 +113,32 @@ class ArchiveCopiesPoll(ArchiveCopies, harness.LogpulseTestCase):
 
 
 class RotatedWhileStopped(harness.LogpulseTestCase):
-    def test_two_rotations_while_stopped(self):
+    def rotate_twice_while_stopped(self, first_lines, late_lines):
+        """`first_lines` counted, SIGTERM, `late_lines` more written to the old file, then
+        app.log -> app.log.1 -> app.log.2 with 20 lines in the middle file and 30 in the new
+        one; returns the restarted daemon."""
         log = self.path("app.log")
-        self.append(log, self.lines("a", 100))
+        self.append(log, self.lines("a", first_lines))
         d = self.run_daemon([self.source([log])])
-        d.settle(LINES, 100, source="app")
+        d.settle(LINES, first_lines, source="app")
         d.stop()
+        if late_lines:
+            self.append(log, self.lines("a-late", late_lines))
         os.rename(log, self.path("app.log.1"))
         self.append(log, self.lines("b", 20))
         os.rename(self.path("app.log.1"), self.path("app.log.2"))
         os.rename(log, self.path("app.log.1"))
         self.append(log, self.lines("c", 30))
-        d = self.run_daemon([self.source([log])])
+        return self.run_daemon([self.source([log])])
+
+    def test_two_rotations_while_stopped(self):
+        d = self.rotate_twice_while_stopped(100, 0)
         # Self-metrics start at 0 in a new process: 20 lines of the middle file, 30 new.
         d.wait_value(LINES, 50, source="app")
         d.assert_stays(LINES, 50, duration=1.5, source="app")
 
     def test_rest_of_rotated_file_then_middle_then_new(self):
-        log = self.path("app.log")
-        self.append(log, self.lines("a", 10))
-        d = self.run_daemon([self.source([log])])
-        d.settle(LINES, 10, source="app")
-        d.stop()
-        self.append(log, self.lines("a-late", 5))  # written after the stop, before rotation
-        os.rename(log, self.path("app.log.1"))
-        self.append(log, self.lines("b", 20))
-        os.rename(self.path("app.log.1"), self.path("app.log.2"))
-        os.rename(log, self.path("app.log.1"))
-        self.append(log, self.lines("c", 30))
-        d = self.run_daemon([self.source([log])])
+        d = self.rotate_twice_while_stopped(10, 5)
         d.wait_value(LINES, 55, source="app")
         d.assert_stays(LINES, 55, duration=1.5, source="app")
 
