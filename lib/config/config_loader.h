@@ -12,7 +12,9 @@ namespace logpulse::config {
 
 class ConfigError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // Control bytes in `message` (a NUL or an escape sequence quoted from the file) are shown
+  // escaped (\0, \n, \x1b), so what() is the whole message, on one line.
+  explicit ConfigError(const std::string& message);
 };
 
 Config load_file(const std::string& path);
