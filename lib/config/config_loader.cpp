@@ -38,8 +38,22 @@ std::string place(const std::string& file, const YAML::Mark& mark) {
 std::string yaml_error_text(const YAML::Exception& e) {
   if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr)  // yaml-cpp says "bad file"
     return "the YAML is nested too deeply (expected at most a few hundred levels of [ ], { } or indentation)";
-  if (e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW) return e.msg + " (expected ']' to close a '[')";
-  if (e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW) return e.msg + " (expected '}' to close a '{')";
+  static const std::pair<std::string_view, std::string_view> kExpected[] = {
+      {YAML::ErrorMsg::END_OF_SEQ_FLOW, "expected ']' to close a '['"},
+      {YAML::ErrorMsg::END_OF_MAP_FLOW, "expected '}' to close a '{'"},
+      {YAML::ErrorMsg::END_OF_MAP, "expected the next key at the indentation of the ones before"},
+      {YAML::ErrorMsg::END_OF_SEQ, "expected the next '- ' item at the indentation of the ones before"},
+      {YAML::ErrorMsg::FLOW_END, "expected a ']' or '}' only to close a '[' or '{'"},
+      {YAML::ErrorMsg::MAP_VALUE, "expected one 'key: value' per line; quote a value that holds ': '"},
+      {YAML::ErrorMsg::BLOCK_ENTRY, "expected '- ' items on lines of their own"},
+      {YAML::ErrorMsg::UNKNOWN_ANCHOR, "expected an &anchor defined before its *alias"},
+      {YAML::ErrorMsg::INVALID_HEX, "expected hex digits after \\x in a double-quoted string"},
+      {YAML::ErrorMsg::TAB_IN_INDENTATION, "expected spaces, not tabs, for indentation"},
+  };
+  for (const auto& [message, expected] : kExpected)
+    if (e.msg == message) return e.msg + " (" + std::string(expected) + ")";
+  if (e.msg.rfind(YAML::ErrorMsg::INVALID_ESCAPE, 0) == 0)  // "\d" in double quotes
+    return e.msg + " (expected a YAML escape in a double-quoted string: write patterns in single quotes)";
   return e.msg;
 }
 
@@ -482,6 +496,8 @@ class Reader {
 }  // namespace
 
 namespace {
+constexpr std::size_t kMaxMessageBytes = 1000;
+
 std::string printable(const std::string& message) {
   std::string out;
   out.reserve(message.size());
@@ -501,6 +517,14 @@ std::string printable(const std::string& message) {
       out += kHex[byte >> 4];
       out += kHex[byte & 15];
     }
+  }
+  // A 70,000-byte value quoted back helps nobody: keep the start, whole UTF-8 characters.
+  if (out.size() > kMaxMessageBytes) {
+    std::size_t cut = kMaxMessageBytes;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    const std::size_t more = out.size() - cut;
+    out.resize(cut);
+    out += "... (" + std::to_string(more) + " more bytes)";
   }
   return out;
 }

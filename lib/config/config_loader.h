@@ -13,7 +13,8 @@ namespace logpulse::config {
 class ConfigError : public std::runtime_error {
  public:
   // Control bytes in `message` (a NUL or an escape sequence quoted from the file) are shown
-  // escaped (\0, \n, \x1b), so what() is the whole message, on one line.
+  // escaped (\0, \n, \x1b), so what() is the whole message, on one line; past 1000 bytes
+  // (a huge value quoted back) it is cut, saying how much was left out.
   explicit ConfigError(const std::string& message);
 };
 

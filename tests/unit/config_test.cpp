@@ -211,3 +211,20 @@ TEST_CASE("a value that is not UTF-8 is refused: it would reach the exposition")
       "    metrics: [{name: m, type: counter, labels: {env: \"caf\xe9\"}}]\n");
   CHECK(message == "test.yaml:6:54: a label value: expected UTF-8 text, got 'caf\xef\xbf\xbd' (in a pattern, write \\xff)");
 }
+
+TEST_CASE("YAML syntax errors say what was expected; a huge quoted value is cut") {
+  CHECK(error_of("a: \"\\d\"\n") ==
+        "test.yaml:1:7: unknown escape character: d (expected a YAML escape in a double-quoted string: write "
+        "patterns in single quotes)");
+  CHECK(error_of("a: b: c\n") ==
+        "test.yaml:1:5: illegal map value (expected one 'key: value' per line; quote a value that holds ': ')");
+  CHECK(error_of("a:\n  - 1\n - 2\n") ==
+        "test.yaml:3:2: end of map not found (expected the next key at the indentation of the ones before)");
+  CHECK(error_of("a: ]\n") == "test.yaml:1:4: illegal flow end (expected a ']' or '}' only to close a '[' or '{')");
+  CHECK(error_of("a: *x\n") ==
+        "test.yaml:1:4: the referenced anchor is not defined (expected an &anchor defined before its *alias)");
+  const std::string message = error_of("sources:\n  - name: a\n    paths: [x]\n    start_at: " + std::string(70000, 'z') + "\n");
+  CHECK(starts_with(message, "test.yaml:4:15: start_at: expected 'end' or 'beginning', got 'zzz"));
+  CHECK(contains(message, "zzz... (69"));
+  CHECK(message.size() < 1100);
+}
