@@ -228,3 +228,10 @@ TEST_CASE("YAML syntax errors say what was expected; a huge quoted value is cut"
   CHECK(contains(message, "zzz... (69"));
   CHECK(message.size() < 1100);
 }
+
+TEST_CASE("a configuration that never ends is refused after 16 MiB, not read forever") {
+  CHECK_THROWS_WITH_AS(load_file("/dev/zero"), "/dev/zero:1:1: the file is larger than 16 MiB, expected a YAML configuration",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(load_file("/dev/null"), "/dev/null:1:1: the file is empty, expected a mapping with sources:",
+                       ConfigError);
+}
