@@ -171,7 +171,7 @@ class Reader {
     if (address.host.empty()) address.host = "0.0.0.0";
     bool digits = !port_text.empty() && port_text.size() <= 5;
     for (char c : port_text) digits = digits && c >= '0' && c <= '9';
-    if (!digits || std::stoul(port_text) > 65535) fail(node, "listen: bad port '" + port_text + "'");
+    if (!digits || std::stoul(port_text) > 65535) fail(node, "listen: bad port '" + port_text + "' (expected 0 .. 65535)");
     address.port = static_cast<unsigned short>(std::stoul(port_text));
     return address;
   }
@@ -255,7 +255,7 @@ class Reader {
   }
 
   LabelSpec label_reference(const YAML::Node& node, const std::string& name, const std::string& value_text) const {
-    if (!is_identifier(name) || name.rfind("__", 0) == 0) fail(node, "labels: bad label name '" + name + "'");
+    if (!is_identifier(name) || name.rfind("__", 0) == 0) fail(node, "labels: bad label name '" + name + "' (expected [A-Za-z_][A-Za-z0-9_]*, not starting with __)");
     if (name == "le" || name == "quantile") fail(node, "labels: '" + name + "' is reserved by Prometheus");
     LabelSpec label{name, "", ""};
     if (!value_text.empty() && value_text[0] == '$') label.capture = value_text.substr(1);
@@ -304,7 +304,7 @@ class Reader {
     for_each_key(node, "metric", {
         {"name", [&](const YAML::Node& n) {
            m.name = string(n, "name");
-           if (!is_metric_name(m.name)) fail(n, "metric name '" + m.name + "' is not a valid Prometheus name");
+           if (!is_metric_name(m.name)) fail(n, "metric name '" + m.name + "' is not a valid Prometheus name (expected [A-Za-z_:][A-Za-z0-9_:]*)");
            if (m.name.rfind("logpulse_", 0) == 0) fail(n, "metric names starting with logpulse_ are reserved");
          }},
         {"type", [&](const YAML::Node& n) {
@@ -381,7 +381,11 @@ class Reader {
     const Source* source = nullptr;
     for (const auto& s : cfg.sources)
       if (s.name == r.source) source = &s;
-    if (source == nullptr) fail(source_node, "rule " + r.name + ": unknown source '" + r.source + "'");
+    if (source == nullptr) {
+      std::string known;
+      for (const auto& s : cfg.sources) known += (known.empty() ? "" : ", ") + s.name;
+      fail(source_node, "rule " + r.name + ": unknown source '" + r.source + "' (expected one of: " + known + ")");
+    }
     if (r.unmatched && (!r.match.empty() || !r.field.empty()))
       fail(node, "rule " + r.name + ": an 'unmatched: true' rule takes no 'match' or 'field'");
     if (r.match.empty() && !r.unmatched && source->format == Format::kText)

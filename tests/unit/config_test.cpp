@@ -235,3 +235,14 @@ TEST_CASE("a configuration that never ends is refused after 16 MiB, not read for
   CHECK_THROWS_WITH_AS(load_file("/dev/null"), "/dev/null:1:1: the file is empty, expected a mapping with sources:",
                        ConfigError);
 }
+
+TEST_CASE("names that cannot work say what a name must look like") {
+  const std::string rule = "sources: [{name: a, paths: [x]}, {name: b, paths: [y]}]\nrules:\n  - name: r\n    source: ";
+  CHECK(error_of(rule + "c\n    match: x\n") == "test.yaml:4:13: rule r: unknown source 'c' (expected one of: a, b)");
+  CHECK(error_of(rule + "a\n    match: x\n    metrics: [{name: 9x, type: counter}]\n") ==
+        "test.yaml:6:22: metric name '9x' is not a valid Prometheus name (expected [A-Za-z_:][A-Za-z0-9_:]*)");
+  CHECK(error_of(rule + "a\n    match: x\n    metrics: [{name: m, type: counter, labels: {__x: v}}]\n") ==
+        "test.yaml:6:49: labels: bad label name '__x' (expected [A-Za-z_][A-Za-z0-9_]*, not starting with __)");
+  CHECK(error_of("listen: [\"h:99999\"]\nsources: [{name: a, paths: [x]}]\n") ==
+        "test.yaml:1:10: listen: bad port '99999' (expected 0 .. 65535)");
+}
