@@ -13,7 +13,6 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "config/duration.h"
 #include "core/text_escape.h"
@@ -101,7 +100,7 @@ class Reader {
       fail(node, what + ": expected text without NUL bytes, got '" + node.Scalar() + "' (in a pattern, write \\x00)");
     // A constant label value or help text is exposed as is: Prometheus refuses invalid UTF-8.
     if (!core::is_valid_utf8(node.Scalar()))
-      fail(node, what + ": expected UTF-8 text, got '" + core::repair_utf8(node.Scalar()) + "' (in a pattern, write \\xff)");
+      fail(node, what + ": expected UTF-8 text, got '" + core::repair_utf8(node.Scalar()) + "'");
     return node.Scalar();
   }
 
