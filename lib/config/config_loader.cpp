@@ -24,6 +24,8 @@ namespace {
 // A configuration file larger than this is refused before it is read (a YAML file of rules
 // is kilobytes; -c /dev/zero would otherwise read forever).
 constexpr std::size_t kMaxConfigBytes = 16u << 20;
+// Histogram buckets or summary quantiles of one metric.
+constexpr std::size_t kMaxListNumbers = 1000;
 
 // "FILE:LINE:COLUMN: ", 1-based; a node without a place (yaml-cpp's null mark, -1) is put at
 // the start of the file rather than at 0:0.
@@ -246,6 +248,10 @@ class Reader {
 
   std::vector<double> number_list(const YAML::Node& node, const std::string& key) const {
     if (!node.IsSequence() || node.size() == 0) fail(node, key + ": expected a non-empty list of numbers");
+    // Every series holds one counter per bucket: 200,000 buckets made 1.6 MB per label set.
+    if (node.size() > kMaxListNumbers)
+      fail(node, key + ": " + std::to_string(node.size()) + " numbers, expected at most " +
+                     std::to_string(kMaxListNumbers));
     std::vector<double> out;
     for (const auto& item : node) out.push_back(number(item, key));
     for (std::size_t i = 1; i < out.size(); ++i)

@@ -174,6 +174,10 @@ TEST_CASE("summaries whose window cannot work are refused at load") {
   CHECK(contains(histogram("[1, 1e999]"), "expected a number"));
   CHECK(contains(histogram("[nan]"), "expected a number"));
   CHECK(histogram("[-1, 0, 1e300]").empty());
+  std::string many = "[0";
+  for (int i = 1; i < 1000; ++i) many += ", " + std::to_string(i);
+  CHECK(histogram(many + "]").empty());
+  CHECK(histogram(many + ", 1000]") == "test.yaml:7:55: buckets: 1001 numbers, expected at most 1000");
   const std::string source = "sources:\n  - name: a\n    paths: [x]\n";
   CHECK(contains(error_of(source + "    max_line_bytes: 0\n"), "max_line_bytes: expected a positive integer"));
   CHECK(contains(error_of(source + "    max_line_bytes: 99999999999999\n"), "max_line_bytes: expected 16 .. 67108864"));
