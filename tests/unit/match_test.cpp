@@ -218,7 +218,7 @@ TEST_CASE("errors found when the rules compile name FILE:LINE:COLUMN and what wa
 
 TEST_CASE("a metric with very many constant labels compiles in linear time") {
   // 100,000 constant labels took 35 s in --check (a search through the labels per label).
-  // Built without YAML, so only compiling is timed: linear, it takes well under a second.
+  // Built without YAML, so only compiling is timed.
   prometheus::Registry registry;
   metrics::SelfMetrics self{registry};
   config::Config config = config::load_string(
@@ -229,7 +229,7 @@ TEST_CASE("a metric with very many constant labels compiles in linear time") {
   const auto start = std::chrono::steady_clock::now();
   pipeline::RulePipeline rules(config, self);
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  CHECK(seconds < 5);
+  CHECK(seconds < 10);  // quadratic: over 20 s in Release; linear: 2 s under ASan
   std::vector<std::string_view> lines = {"x"};
   rules.matcher(0).process(lines, 0);
   CHECK(metrics::render_text({&rules.store()}).find(",l99999=\"v\"} 1\n") != std::string::npos);
