@@ -1,6 +1,7 @@
 // Loads and validates a YAML configuration file into config::Config.
 // Control plane only: every problem throws ConfigError whose message starts with
-// "FILE:LINE:COL: " and says what was expected. Safe for concurrent use (no shared state).
+// "FILE:LINE:COL: " (1-based; "FILE: " alone when FILE is a directory) and says what was
+// expected; files over 16 MiB are refused. Safe for concurrent use (no shared state).
 #pragma once
 
 #include <stdexcept>

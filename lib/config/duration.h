@@ -35,15 +35,21 @@ struct DurationRange {
   std::string expected(std::string_view zero_means = "off") const;
 };
 
-using namespace std::chrono_literals;
-inline constexpr DurationRange kCheckpointIntervalRange{100ms, 24h};
-inline constexpr DurationRange kPollIntervalRange{10ms, 1h};
-inline constexpr DurationRange kRescanIntervalRange{10ms, 1h};
-inline constexpr DurationRange kRotateWaitRange{0ms, 24h, true};
-inline constexpr DurationRange kMultilineTimeoutRange{10ms, 1h};
-inline constexpr DurationRange kExpireAfterRange{1s, 24h * 365, true};
-// A summary's quantile window: prometheus-cpp rotates 5 age buckets every max_age / 5; at
-// zero that rotation never ends, and far beyond a day its nanosecond clock overflows.
-inline constexpr DurationRange kSummaryMaxAgeRange{1s, 24h * 7};
+namespace duration_limits {
+using std::chrono::milliseconds;
+inline constexpr milliseconds kSecond{1000};
+inline constexpr milliseconds kHour{3'600'000};
+inline constexpr milliseconds kDay{86'400'000};
+}  // namespace duration_limits
+
+inline constexpr DurationRange kCheckpointIntervalRange{std::chrono::milliseconds{100}, duration_limits::kDay};
+inline constexpr DurationRange kPollIntervalRange{std::chrono::milliseconds{10}, duration_limits::kHour};
+inline constexpr DurationRange kRescanIntervalRange{std::chrono::milliseconds{10}, duration_limits::kHour};
+inline constexpr DurationRange kRotateWaitRange{std::chrono::milliseconds{0}, duration_limits::kDay, true};
+inline constexpr DurationRange kMultilineTimeoutRange{std::chrono::milliseconds{10}, duration_limits::kHour};
+inline constexpr DurationRange kExpireAfterRange{duration_limits::kSecond, duration_limits::kDay * 365, true};
+// A summary's quantile window: prometheus-cpp rotates 5 age buckets every max_age / 5, in
+// a loop that never ends at zero; 106752d overflows its nanosecond clock. A week is ample.
+inline constexpr DurationRange kSummaryMaxAgeRange{duration_limits::kSecond, duration_limits::kDay * 7};
 
 }  // namespace logpulse::config
