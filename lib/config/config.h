@@ -29,6 +29,8 @@ struct Source {
   Format format = Format::kText;
   std::string multiline_start;                  // RE2; empty: every line is a record
   std::chrono::milliseconds multiline_timeout{1000};
+  int line = 0, column = 0;                     // where it was defined, for messages
+  int multiline_line = 0, multiline_column = 0; // where multiline.start is
 };
 
 // Where a label's value comes from: a capture (or JSON field) or a constant.
@@ -59,6 +61,7 @@ struct Rule {
   std::string name;
   std::string source;
   std::string match;                 // as written, before %{NAME} expansion; may be empty for json
+  int match_line = 0, match_column = 0;  // where `match` is, for messages
   std::string field;                 // json: match this field instead of the whole line
   bool unmatched = false;            // fires for lines no other rule of the source matched
   TimestampSpec timestamp;           // field empty: no event time

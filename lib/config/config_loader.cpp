@@ -1,21 +1,72 @@
 #include "config/config_loader.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "config/duration.h"
+#include "core/text_escape.h"
 #include "tail/glob.h"
 
 namespace logpulse::config {
 namespace {
+
+// A configuration file larger than this is refused before it is read (a YAML file of rules
+// is kilobytes; -c /dev/zero would otherwise read forever).
+constexpr std::size_t kMaxConfigBytes = 16u << 20;
+// Histogram buckets or summary quantiles of one metric.
+constexpr std::size_t kMaxListNumbers = 1000;
+
+// "FILE:LINE:COLUMN: ", 1-based; a node without a place (yaml-cpp's null mark, -1) is put at
+// the start of the file rather than at 0:0.
+std::string place(const std::string& file, const YAML::Mark& mark) {
+  const int line = mark.line < 0 ? 1 : mark.line + 1;
+  const int column = mark.column < 0 ? 1 : mark.column + 1;
+  return file + ':' + std::to_string(line) + ':' + std::to_string(column) + ": ";
+}
+
+// yaml-cpp's message, with what was expected where it leaves that out.
+std::string yaml_error_text(const YAML::Exception& e) {
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr)  // yaml-cpp says "bad file"
+    return "the YAML is nested too deeply (expected at most a few hundred levels of [ ], { } or indentation)";
+  static const std::pair<std::string_view, std::string_view> kExpected[] = {
+      {YAML::ErrorMsg::END_OF_SEQ_FLOW, "expected ']' to close a '['"},
+      {YAML::ErrorMsg::END_OF_MAP_FLOW, "expected '}' to close a '{'"},
+      {YAML::ErrorMsg::END_OF_MAP, "expected the next key at the indentation of the ones before"},
+      {YAML::ErrorMsg::END_OF_SEQ, "expected the next '- ' item at the indentation of the ones before"},
+      {YAML::ErrorMsg::FLOW_END, "expected a ']' or '}' only to close a '[' or '{'"},
+      {YAML::ErrorMsg::MAP_VALUE, "expected one 'key: value' per line; quote a value that holds ': '"},
+      {YAML::ErrorMsg::BLOCK_ENTRY, "expected '- ' items on lines of their own"},
+      {YAML::ErrorMsg::UNKNOWN_ANCHOR, "expected an &anchor defined before its *alias"},
+      {YAML::ErrorMsg::INVALID_HEX, "expected hex digits after \\x in a double-quoted string"},
+      {YAML::ErrorMsg::TAB_IN_INDENTATION, "expected spaces, not tabs, for indentation"},
+  };
+  for (const auto& [message, expected] : kExpected)
+    if (e.msg == message) return e.msg + " (" + std::string(expected) + ")";
+  if (e.msg.rfind(YAML::ErrorMsg::INVALID_ESCAPE, 0) == 0)  // "\d" in double quotes
+    return e.msg + " (expected a YAML escape in a double-quoted string: write patterns in single quotes)";
+  return e.msg;
+}
+
+bool is_blank_yaml(std::string_view text) {
+  bool in_comment = false;
+  for (char c : text) {
+    if (c == '\n') in_comment = false;
+    else if (c == '#') in_comment = true;
+    else if (!in_comment && !std::isspace(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
 
 // Reads one YAML document, turning every problem into a ConfigError that names the place.
 class Reader {
@@ -23,10 +74,7 @@ class Reader {
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const {
-    const YAML::Mark mark = node.Mark();
-    std::ostringstream out;
-    out << file_ << ':' << (mark.line + 1) << ':' << (mark.column + 1) << ": " << what;
-    throw ConfigError(out.str());
+    throw ConfigError(place(file_, node.Mark()) + what);
   }
 
   using KeyHandlers = std::map<std::string, std::function<void(const YAML::Node&)>>;
@@ -49,17 +97,27 @@ class Reader {
 
   std::string scalar(const YAML::Node& node, const std::string& what) const {
     if (!node.IsScalar()) fail(node, "expected " + what + " (a scalar)");
+    // A NUL would cut a path short where it meets the C library; in a pattern, \x00 says it.
+    if (node.Scalar().find('\0') != std::string::npos)
+      fail(node, what + ": expected text without NUL bytes, got '" + node.Scalar() + "' (in a pattern, write \\x00)");
+    // A constant label value or help text is exposed as is: Prometheus refuses invalid UTF-8.
+    if (!core::is_valid_utf8(node.Scalar()))
+      fail(node, what + ": expected UTF-8 text, got '" + core::repair_utf8(node.Scalar()) + "'");
     return node.Scalar();
   }
 
   std::string string(const YAML::Node& node, const std::string& key) const {
     if (!node.IsScalar() || node.Scalar().empty()) fail(node, key + ": expected a non-empty string");
-    return node.Scalar();
+    return scalar(node, key);
   }
 
-  std::chrono::milliseconds duration(const YAML::Node& node, const std::string& key) const {
+  // A duration within `range`; `zero_means` says what 0s does where the range allows it.
+  std::chrono::milliseconds duration(const YAML::Node& node, const std::string& key, const DurationRange& range,
+                                     std::string_view zero_means = "off") const {
     auto parsed = parse_duration(scalar(node, key + " duration"));
     if (!parsed) fail(node, key + ": bad duration '" + node.Scalar() + "' (expected e.g. 250ms, 5s, 1m, 2h, 1d)");
+    if (!range.contains(*parsed))
+      fail(node, key + ": " + node.Scalar() + " is out of range (" + range.expected(zero_means) + ")");
     return *parsed;
   }
 
@@ -114,13 +172,15 @@ class Reader {
     if (address.host.empty()) address.host = "0.0.0.0";
     bool digits = !port_text.empty() && port_text.size() <= 5;
     for (char c : port_text) digits = digits && c >= '0' && c <= '9';
-    if (!digits || std::stoul(port_text) > 65535) fail(node, "listen: bad port '" + port_text + "'");
+    if (!digits || std::stoul(port_text) > 65535) fail(node, "listen: bad port '" + port_text + "' (expected 0 .. 65535)");
     address.port = static_cast<unsigned short>(std::stoul(port_text));
     return address;
   }
 
   Source source(const YAML::Node& node) {
     Source src;
+    src.line = node.Mark().line + 1;
+    src.column = node.Mark().column + 1;
     bool has_paths = false;
     for_each_key(node, "source", {
         {"name", [&](const YAML::Node& n) { src.name = string(n, "name"); }},
@@ -137,11 +197,17 @@ class Reader {
            if (v < 16 || v > (64u << 20)) fail(n, "max_line_bytes: expected 16 .. 67108864");
            src.max_line_bytes = v;
          }},
-        {"rotate_wait", [&](const YAML::Node& n) { src.rotate_wait = duration(n, "rotate_wait"); }},
+        {"rotate_wait", [&](const YAML::Node& n) { src.rotate_wait = duration(n, "rotate_wait", kRotateWaitRange); }},
         {"multiline", [&](const YAML::Node& n) {
            for_each_key(n, "multiline", {
-               {"start", [&](const YAML::Node& m) { src.multiline_start = string(m, "multiline.start"); }},
-               {"timeout", [&](const YAML::Node& m) { src.multiline_timeout = duration(m, "multiline.timeout"); }},
+               {"start", [&](const YAML::Node& m) {
+                  src.multiline_start = string(m, "multiline.start");
+                  src.multiline_line = m.Mark().line + 1;
+                  src.multiline_column = m.Mark().column + 1;
+                }},
+               {"timeout", [&](const YAML::Node& m) {
+                  src.multiline_timeout = duration(m, "multiline.timeout", kMultilineTimeoutRange);
+                }},
            });
            if (src.multiline_start.empty()) fail(n, "multiline: 'start' is required");
          }},
@@ -182,6 +248,10 @@ class Reader {
 
   std::vector<double> number_list(const YAML::Node& node, const std::string& key) const {
     if (!node.IsSequence() || node.size() == 0) fail(node, key + ": expected a non-empty list of numbers");
+    // Every series holds one counter per bucket: 200,000 buckets made 1.6 MB per label set.
+    if (node.size() > kMaxListNumbers)
+      fail(node, key + ": " + std::to_string(node.size()) + " numbers, expected at most " +
+                     std::to_string(kMaxListNumbers));
     std::vector<double> out;
     for (const auto& item : node) out.push_back(number(item, key));
     for (std::size_t i = 1; i < out.size(); ++i)
@@ -190,7 +260,7 @@ class Reader {
   }
 
   LabelSpec label_reference(const YAML::Node& node, const std::string& name, const std::string& value_text) const {
-    if (!is_identifier(name) || name.rfind("__", 0) == 0) fail(node, "labels: bad label name '" + name + "'");
+    if (!is_identifier(name) || name.rfind("__", 0) == 0) fail(node, "labels: bad label name '" + name + "' (expected [A-Za-z_][A-Za-z0-9_]*, not starting with __)");
     if (name == "le" || name == "quantile") fail(node, "labels: '" + name + "' is reserved by Prometheus");
     LabelSpec label{name, "", ""};
     if (!value_text.empty() && value_text[0] == '$') label.capture = value_text.substr(1);
@@ -239,7 +309,7 @@ class Reader {
     for_each_key(node, "metric", {
         {"name", [&](const YAML::Node& n) {
            m.name = string(n, "name");
-           if (!is_metric_name(m.name)) fail(n, "metric name '" + m.name + "' is not a valid Prometheus name");
+           if (!is_metric_name(m.name)) fail(n, "metric name '" + m.name + "' is not a valid Prometheus name (expected [A-Za-z_:][A-Za-z0-9_:]*)");
            if (m.name.rfind("logpulse_", 0) == 0) fail(n, "metric names starting with logpulse_ are reserved");
          }},
         {"type", [&](const YAML::Node& n) {
@@ -260,7 +330,7 @@ class Reader {
            for (std::size_t i = 0; i < m.quantiles.size(); ++i)
              if (m.quantiles[i] <= 0 || m.quantiles[i] >= 1) fail(n[i], "quantiles: each must be in (0, 1)");
          }},
-        {"max_age", [&](const YAML::Node& n) { m.summary_max_age = duration(n, "max_age"); }},
+        {"max_age", [&](const YAML::Node& n) { m.summary_max_age = duration(n, "max_age", kSummaryMaxAgeRange); }},
     });
     if (m.name.empty()) fail(node, "metric: 'name' is required");
     if (!has_type) fail(node, "metric " + m.name + ": 'type' is required");
@@ -283,7 +353,11 @@ class Reader {
     for_each_key(node, "rule", {
         {"name", [&](const YAML::Node& n) { r.name = string(n, "name"); }},
         {"source", [&](const YAML::Node& n) { r.source = string(n, "source"); source_node = n; }},
-        {"match", [&](const YAML::Node& n) { r.match = string(n, "match"); }},
+        {"match", [&](const YAML::Node& n) {
+           r.match = string(n, "match");
+           r.match_line = n.Mark().line + 1;
+           r.match_column = n.Mark().column + 1;
+         }},
         {"field", [&](const YAML::Node& n) { r.field = string(n, "field"); }},
         {"unmatched", [&](const YAML::Node& n) {
            std::string v = scalar(n, "unmatched");
@@ -303,14 +377,20 @@ class Reader {
            for (const auto& item : n) r.metrics.push_back(metric(item));
          }},
         {"max_series", [&](const YAML::Node& n) { r.max_series = positive_integer(n, "max_series"); }},
-        {"expire_after", [&](const YAML::Node& n) { r.expire_after = duration(n, "expire_after"); }},
+        {"expire_after", [&](const YAML::Node& n) {
+           r.expire_after = duration(n, "expire_after", kExpireAfterRange, "never");
+         }},
     });
     if (r.name.empty()) fail(node, "rule: 'name' is required");
     if (r.source.empty()) fail(node, "rule " + r.name + ": 'source' is required");
     const Source* source = nullptr;
     for (const auto& s : cfg.sources)
       if (s.name == r.source) source = &s;
-    if (source == nullptr) fail(source_node, "rule " + r.name + ": unknown source '" + r.source + "'");
+    if (source == nullptr) {
+      std::string known;
+      for (const auto& s : cfg.sources) known += (known.empty() ? "" : ", ") + s.name;
+      fail(source_node, "rule " + r.name + ": unknown source '" + r.source + "' (expected one of: " + known + ")");
+    }
     if (r.unmatched && (!r.match.empty() || !r.field.empty()))
       fail(node, "rule " + r.name + ": an 'unmatched: true' rule takes no 'match' or 'field'");
     if (r.match.empty() && !r.unmatched && source->format == Format::kText)
@@ -353,7 +433,7 @@ class Reader {
     Config cfg;
     cfg.file = file_;
     YAML::Node rules_node(YAML::NodeType::Sequence);
-    if (root.IsNull()) fail(root, "the configuration is empty (expected a mapping with 'sources')");
+    if (root.IsNull()) fail(root, "the configuration is empty, expected a mapping with sources:");
     bool has_sources = false;
     for_each_key(root, "the configuration", {
         {"listen", [&](const YAML::Node& n) {
@@ -365,8 +445,7 @@ class Reader {
          }},
         {"state_dir", [&](const YAML::Node& n) { cfg.state_dir = string(n, "state_dir"); }},
         {"checkpoint_interval", [&](const YAML::Node& n) {
-           cfg.checkpoint_interval = duration(n, "checkpoint_interval");
-           if (cfg.checkpoint_interval.count() <= 0) fail(n, "checkpoint_interval: must be positive");
+           cfg.checkpoint_interval = duration(n, "checkpoint_interval", kCheckpointIntervalRange);
          }},
         {"watcher", [&](const YAML::Node& n) {
            std::string v = scalar(n, "watcher");
@@ -375,12 +454,10 @@ class Reader {
            else fail(n, "watcher: expected 'auto' or 'poll', got '" + v + "'");
          }},
         {"poll_interval", [&](const YAML::Node& n) {
-           cfg.poll_interval = duration(n, "poll_interval");
-           if (cfg.poll_interval.count() <= 0) fail(n, "poll_interval: must be positive");
+           cfg.poll_interval = duration(n, "poll_interval", kPollIntervalRange);
          }},
         {"rescan_interval", [&](const YAML::Node& n) {
-           cfg.rescan_interval = duration(n, "rescan_interval");
-           if (cfg.rescan_interval.count() <= 0) fail(n, "rescan_interval: must be positive");
+           cfg.rescan_interval = duration(n, "rescan_interval", kRescanIntervalRange);
          }},
         {"sources", [&](const YAML::Node& n) {
            has_sources = true;
@@ -427,25 +504,72 @@ class Reader {
 
 }  // namespace
 
+namespace {
+constexpr std::size_t kMaxMessageBytes = 1000;
+
+std::string printable(const std::string& message) {
+  std::string out;
+  out.reserve(message.size());
+  for (char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += c;
+    } else if (c == '\0') {
+      out += "\\0";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    }
+  }
+  // A 70,000-byte value quoted back helps nobody: keep the start, whole UTF-8 characters.
+  if (out.size() > kMaxMessageBytes) {
+    std::size_t cut = kMaxMessageBytes;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    const std::size_t more = out.size() - cut;
+    out.resize(cut);
+    out += "... (" + std::to_string(more) + " more bytes)";
+  }
+  return out;
+}
+}  // namespace
+
+ConfigError::ConfigError(const std::string& message) : std::runtime_error(printable(message)) {}
+
 Config load_string(const std::string& yaml_text, const std::string& name) {
+  if (is_blank_yaml(yaml_text))
+    throw ConfigError(name + ":1:1: the file is empty, expected a mapping with sources:");
   Reader reader(name);
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    std::ostringstream out;
-    out << name << ':' << (e.mark.line + 1) << ':' << (e.mark.column + 1) << ": " << e.msg;
-    throw ConfigError(out.str());
+    throw ConfigError(place(name, e.mark) + yaml_error_text(e));
   }
   return reader.config(root);
 }
 
 Config load_file(const std::string& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (std::filesystem::is_directory(status)) throw ConfigError(path + ": is a directory, expected a YAML file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ":1:1: cannot read the configuration file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_string(text.str(), path);
+  if (!in) throw ConfigError(path + ":1:1: cannot read the configuration file (" + std::strerror(errno) + ")");
+  std::string text;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes)
+      throw ConfigError(path + ":1:1: the file is larger than " + std::to_string(kMaxConfigBytes >> 20) +
+                        " MiB, expected a YAML configuration");
+  }
+  if (in.bad()) throw ConfigError(path + ":1:1: cannot read the configuration file");
+  return load_string(text, path);
 }
 
 }  // namespace logpulse::config

@@ -1,6 +1,7 @@
 // Loads and validates a YAML configuration file into config::Config.
 // Control plane only: every problem throws ConfigError whose message starts with
-// "FILE:LINE:COL: " and says what was expected. Safe for concurrent use (no shared state).
+// "FILE:LINE:COL: " (1-based; "FILE: " alone when FILE is a directory) and says what was
+// expected; files over 16 MiB are refused. Safe for concurrent use (no shared state).
 #pragma once
 
 #include <stdexcept>
@@ -12,7 +13,10 @@ namespace logpulse::config {
 
 class ConfigError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // Control bytes in `message` (a NUL or an escape sequence quoted from the file) are shown
+  // escaped (\0, \n, \x1b), so what() is the whole message, on one line; past 1000 bytes
+  // (a huge value quoted back) it is cut, saying how much was left out.
+  explicit ConfigError(const std::string& message);
 };
 
 Config load_file(const std::string& path);

@@ -183,6 +183,20 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
+// "A -> B -> C", or the first and last few names of a long chain.
+std::string chain_text(const std::vector<std::string>& chain, std::size_t from = 0) {
+  constexpr std::size_t kShown = 4;
+  std::string out;
+  for (std::size_t i = from; i < chain.size(); ++i) {
+    if (chain.size() - from > 2 * kShown && i == from + kShown) {
+      out += " -> ...";
+      i = chain.size() - kShown;
+    }
+    out += (i == from ? "" : " -> ") + chain[i];
+  }
+  return out;
+}
+
 // An expanded expression and the names of the groups it captures, in order.
 struct Expansion {
   std::string regex;
@@ -196,6 +210,7 @@ class Expander {
   explicit Expander(const PatternMap& user_patterns) : user_patterns_(user_patterns) {}
 
   Expansion expand(std::string_view text) {
+    check_size(text.size());
     Expansion result;
     std::string& out = result.regex;
     out.reserve(text.size());
@@ -289,6 +304,7 @@ class Expander {
       out.append("(?:");
     }
     const Expansion& expansion = expand_name(name, reference, start);
+    check_size(out.size() + expansion.regex.size() + 1);  // before building it
     out.append(expansion.regex);
     result.captures.insert(result.captures.end(), expansion.captures.begin(),
                            expansion.captures.end());
@@ -300,11 +316,12 @@ class Expander {
                                std::size_t offset) {
     if (auto done = done_.find(name); done != done_.end()) return done->second;
     for (std::size_t i = 0; i < chain_.size(); ++i) {
-      if (chain_[i] == name) {
-        std::string cycle;
-        for (std::size_t j = i; j < chain_.size(); ++j) cycle += chain_[j] + " -> ";
-        fail("pattern reference cycle: " + cycle + std::string(name));
-      }
+      if (chain_[i] == name) fail("pattern reference cycle: " + chain_text(chain_, i) + " -> " + std::string(name));
+    }
+    if (chain_.size() >= kMaxPatternDepth) {
+      fail("pattern references nest more than " + std::to_string(kMaxPatternDepth) + " levels deep (" +
+           chain_text(chain_) + " -> " + std::string(name) + "; expected at most " +
+           std::to_string(kMaxPatternDepth) + " levels of %{NAME} within %{NAME})");
     }
     const std::string* definition = lookup(name);
     if (definition == nullptr) {
@@ -338,15 +355,20 @@ class Expander {
   std::string location(std::size_t offset) const {
     if (chain_.empty()) return "at offset " + std::to_string(offset);
     std::string where = "at offset " + std::to_string(offset) + " of pattern " + chain_.back();
-    if (chain_.size() > 1) {
-      where += " (reached via ";
-      for (std::size_t i = 0; i < chain_.size(); ++i) where += (i ? " -> " : "") + chain_[i];
-      where += ")";
-    }
+    if (chain_.size() > 1) where += " (reached via " + chain_text(chain_) + ")";
     return where;
   }
 
   [[noreturn]] static void fail(const std::string& message) { throw PatternError(message); }
+
+  // Fails as soon as an expansion would pass the bound, before it is built: patterns that
+  // double at each level would otherwise take gigabytes before RE2 refused the result.
+  void check_size(std::size_t size) const {
+    if (size <= kMaxExpandedPatternBytes) return;
+    std::string where = chain_.empty() ? "" : " (while expanding " + chain_text(chain_) + ")";
+    fail("pattern too large: it expands to more than " + std::to_string(kMaxExpandedPatternBytes >> 10) +
+         " KiB" + where + "; expected a smaller expansion (RE2 would refuse it)");
+  }
 
   const PatternMap& user_patterns_;
   std::vector<std::string> chain_;

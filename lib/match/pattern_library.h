@@ -11,6 +11,7 @@
 // SYSLOGLINE); no other bundled pattern creates a named capture.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -23,6 +24,11 @@ namespace logpulse::match {
 // A bundled pattern may reference others with %{OTHER}. Immutable; safe for concurrent use.
 const std::map<std::string, std::string, std::less<>>& bundled_patterns();
 
+// Limits of expand_patterns(): how deep %{NAME} may nest within named patterns, and how long
+// an expansion may grow (RE2 with its default memory budget refuses far less than this).
+inline constexpr std::size_t kMaxPatternDepth = 100;
+inline constexpr std::size_t kMaxExpandedPatternBytes = 1u << 20;
+
 // Why a pattern could not be expanded; the message names the offending reference.
 class PatternError : public std::runtime_error {
  public:
@@ -34,8 +40,9 @@ class PatternError : public std::runtime_error {
 // (which may override a bundled one, also where another bundled pattern refers to it),
 // then in bundled_patterns(). Throws PatternError with a clear message for an unknown name,
 // a reference cycle (naming the chain), a bad capture name (must be [A-Za-z_][A-Za-z0-9_]*),
-// an unterminated %{, or a capture name used twice in the result (which this RE2 would
-// accept and then report only one of). Inside a bundled or user pattern, %{NAME:capture}
+// an unterminated %{, a capture name used twice in the result (which this RE2 would
+// accept and then report only one of), references nested deeper than kMaxPatternDepth, or
+// an expansion longer than kMaxExpandedPatternBytes (refused as soon as it would pass it). Inside a bundled or user pattern, %{NAME:capture}
 // also makes a named group.
 //
 // Text outside %{...} is kept as is, and so is regex syntax that merely looks like a

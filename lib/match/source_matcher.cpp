@@ -52,13 +52,16 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
     std::map<std::string, int> groups;
     if (!rule.match.empty()) {
       std::string pattern;
+      const int match_line = rule.match_line > 0 ? rule.match_line : rule.line;
+      const int match_column = rule.match_line > 0 ? rule.match_column : rule.column;
       try {
         pattern = expand_patterns(rule.match, user_patterns);
       } catch (const PatternError& e) {
-        fail_at(config, rule.line, rule.column, where + e.what());
+        fail_at(config, match_line, match_column, where + "match: " + e.what());
       }
       compiled.regex = std::make_unique<RE2>(pattern, regex_options());
-      if (!compiled.regex->ok()) fail_at(config, rule.line, rule.column, where + "bad match pattern: " + compiled.regex->error());
+      if (!compiled.regex->ok())
+        fail_at(config, match_line, match_column, where + "bad match pattern: " + compiled.regex->error());
       groups = compiled.regex->NamedCapturingGroups();
       expanded_patterns.push_back(pattern);
     }
@@ -93,9 +96,11 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
     for (const auto& spec : rule.metrics) {
       CompiledMetric metric;
       metric.family = &store.family(spec.name);
+      // By name, not by a search per label: a metric may have very many constant labels.
+      std::map<std::string_view, const config::LabelSpec*> specs_by_name;
+      for (const auto& label : spec.labels) specs_by_name.emplace(label.name, &label);
       for (const auto& label_name : metric.family->label_names()) {
-        auto label = std::find_if(spec.labels.begin(), spec.labels.end(),
-                                  [&](const config::LabelSpec& l) { return l.name == label_name; });
+        const config::LabelSpec* label = specs_by_name.at(label_name);
         if (label->capture.empty()) {
           metric.labels.emplace_back(std::nullopt);
           metric.constants.push_back(label->constant);
@@ -117,9 +122,13 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
     set_ = std::make_unique<RE2::Set>(regex_options(), RE2::UNANCHORED);
     for (const auto& pattern : expanded_patterns) {
       std::string error;
-      if (set_->Add(pattern, &error) < 0) throw config::ConfigError(config.file + ": rule set: " + error);
+      if (set_->Add(pattern, &error) < 0)
+        fail_at(config, source.line, source.column, "source " + source.name + ": rule set: " + error);
     }
-    if (!set_->Compile()) throw config::ConfigError(config.file + ": the rules of source " + source.name + " are too large to compile together");
+    if (!set_->Compile())
+      fail_at(config, source.line, source.column,
+              "source " + source.name + ": pattern too large: the match patterns of its rules are too large to "
+              "compile together (expected smaller or fewer patterns)");
     candidates_.reserve(rules_.size());
   }
   groups_.resize(static_cast<std::size_t>(std::max(max_groups, 1)));
@@ -129,7 +138,9 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
   if (!source.multiline_start.empty()) {
     multiline_start_ = std::make_unique<RE2>(source.multiline_start, regex_options());
     if (!multiline_start_->ok())
-      throw config::ConfigError(config.file + ": source " + source.name + ": bad multiline.start: " + multiline_start_->error());
+      fail_at(config, source.multiline_line, source.multiline_column,
+              "source " + source.name + ": bad multiline.start: " + multiline_start_->error() +
+                  " (expected an RE2 pattern)");
     multiline_timeout_ = source.multiline_timeout;
     max_record_bytes_ = std::max<std::size_t>(source.max_line_bytes * 16, 1 << 20);
   }

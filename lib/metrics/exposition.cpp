@@ -1,9 +1,9 @@
 #include "metrics/exposition.h"
 
-#include <prometheus/text_serializer.h>
+#include "metrics/text_format.h"
+
 #include <zlib.h>
 
-#include <sstream>
 #include <stdexcept>
 
 namespace logpulse::metrics {
@@ -14,9 +14,12 @@ std::string render_text(const std::vector<const prometheus::Collectable*>& colle
     auto more = collectable->Collect();
     families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
+  std::string out;
+  std::size_t series = 0;
+  for (const auto& family : families) series += family.metric.size();
+  out.reserve(families.size() * 96 + series * 80);
+  append_text(out, families);
+  return out;
 }
 
 std::string gzip(std::string_view data) {

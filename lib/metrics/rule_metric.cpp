@@ -91,12 +91,7 @@ std::size_t RuleMetric::expire(std::int64_t now_ms) {
 prometheus::MetricFamily RuleMetric::collect() const {
   prometheus::MetricFamily family;
   family.name = spec_.name;
-  // Text format 0.0.4: backslash and newline are escaped in HELP (prometheus-cpp does not).
-  for (char c : spec_.help) {
-    if (c == '\\') family.help += "\\\\";
-    else if (c == '\n') family.help += "\\n";
-    else family.help += c;
-  }
+  family.help = spec_.help;  // escaped by the text format
   switch (spec_.type) {
     case config::MetricType::kCounter: family.type = prometheus::MetricType::Counter; break;
     case config::MetricType::kGauge: family.type = prometheus::MetricType::Gauge; break;

@@ -653,3 +653,45 @@ TEST_CASE("pattern library: expansion is safe from several threads at once") {
   for (auto& thread : threads) thread.join();
   for (const auto& result : results) CHECK(result == expected);
 }
+
+TEST_CASE("pattern library: a long chain of references is refused, not a stack overflow") {
+  auto chain = [](int length) {
+    PatternMap user;
+    for (int i = 0; i < length; ++i) user["P" + std::to_string(i)] = "%{P" + std::to_string(i + 1) + "}";
+    user["P" + std::to_string(length)] = "x";
+    return user;
+  };
+  // P0 .. P8000: the configuration, which used to overflow the stack.
+  const std::string message = error_of("%{P0}", chain(8000));
+  CHECK(message.find("pattern references nest more than 100 levels deep") != std::string::npos);
+  CHECK(message.find("(P0 -> P1 -> P2 -> P3 -> ... -> P96 -> P97 -> P98 -> P99 -> P100;") != std::string::npos);
+  // The limit itself: the match's own reference plus 99 more levels expand.
+  std::string opens;
+  for (std::size_t i = 0; i < kMaxPatternDepth; ++i) opens += "(?:";
+  CHECK(expand_patterns("%{P0}", chain(kMaxPatternDepth - 1)) == opens + "x" + std::string(kMaxPatternDepth, ')'));
+  CHECK(error_of("%{P0}", chain(kMaxPatternDepth)).find("nest more than 100 levels") != std::string::npos);
+}
+
+TEST_CASE("pattern library: an expansion is refused as soon as it passes the size bound") {
+  // Pi: '%{Pi+1}%{Pi+1}', 24 levels: 16 M copies of the last one; before, 10 s and 615 MB.
+  PatternMap doubling;
+  for (int i = 0; i < 24; ++i)
+    doubling["P" + std::to_string(i)] = "%{P" + std::to_string(i + 1) + "}%{P" + std::to_string(i + 1) + "}";
+  doubling["P24"] = "abcdefgh";
+  const std::string message = error_of("%{P0}", doubling);
+  CHECK(message.find("pattern too large: it expands to more than 1024 KiB") != std::string::npos);
+  CHECK(message.find("(while expanding P0 -> P1 -> P2 -> P3 -> P4 -> P5 -> P6 -> P7)") != std::string::npos);
+  // 40 levels would be 8 TB: refused as fast.
+  for (int i = 24; i < 40; ++i)
+    doubling["P" + std::to_string(i)] = "%{P" + std::to_string(i + 1) + "}%{P" + std::to_string(i + 1) + "}";
+  doubling["P40"] = "x";
+  CHECK(error_of("%{P0}", doubling).find("pattern too large") != std::string::npos);
+  // Captures double with the text: still refused by size.
+  PatternMap capturing = {{"C", "%{D}%{D}"}, {"D", "%{E}%{E}"}, {"E", "%{INT:n}"}};
+  CHECK(error_of("%{C}", capturing).find("\"n\" is used twice") != std::string::npos);
+  // A long but allowed expansion still works.
+  PatternMap wide = {{"W", std::string(kMaxExpandedPatternBytes - 16, 'a')}};
+  CHECK(expand_patterns("%{W}", wide).size() == kMaxExpandedPatternBytes - 16 + 4);
+  wide["W"] += std::string(32, 'a');
+  CHECK(error_of("%{W}", wide).find("pattern too large") != std::string::npos);
+}
