@@ -28,7 +28,7 @@ class ReloadLimits(harness.LogpulseTestCase):
     def write_config(self, path, rules, patterns=""):
         with open(path, "w") as f:
             f.write(patterns + harness.yaml_config(
-                {"listen": ["127.0.0.1:%d" % self.port], "state_dir": self.state,
+                {"listen": ["127.0.0.1:0"], "state_dir": self.state,
                  "checkpoint_interval": "1s"},
                 [self.source([self.path("*.log")])]) + rules)
 
