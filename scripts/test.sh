@@ -17,7 +17,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ./build-asan/unit_tests
 
 echo "== release build"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGPULSE_INTEGRATION_TESTS=ON >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGPULSE_TESTS=ON -DLOGPULSE_INTEGRATION_TESTS=ON >/dev/null
 cmake --build build -j "$jobs"
 
 echo "== unit and integration tests"
