@@ -12,7 +12,7 @@
 # this machine's apt sources name (read at run time); gives the chroot the same apt
 # sources (and the Acquire:: settings they need); mounts /proc, /sys, /dev, /dev/pts and
 # /dev/shm into it; puts a fresh `git clone` of this checkout's HEAD (committed files only)
-# at /root/logpulse; then runs there, without a terminal and with CI=true:
+# at /root/logpulse, with a copy of ../shared beside it as CI has; then runs there, without a terminal and with CI=true:
 #   (a) bash scripts/demo.sh --smoke   starts the demo, waits for http_requests_total on
 #                                      /metrics, stops it
 #   (b) bash scripts/test.sh           installs, builds, runs the whole suite
@@ -158,6 +158,13 @@ rm -rf --one-file-system -- "$checkout"
 git clone -q --no-checkout -- "$root" "$checkout"
 git -C "$checkout" checkout -q --detach "$head"
 say "cloned $head into $checkout"
+# CI has a copy of shared/ (the contract and the benchmark workload) beside its clone,
+# without write bits; the tests use its bench/.
+rm -rf --one-file-system -- "$dir/root/shared"
+if [[ -d $root/../shared ]]; then
+  cp -r -- "$root/../shared" "$dir/root/shared"
+  chmod -R a-w -- "$dir/root/shared"
+fi
 
 # A free port for the demo: the chroot shares this machine's loopback.
 port=""
