@@ -18,7 +18,11 @@ build_pkgs=(
   libsimdjson-dev           # format: json sources
   doctest-dev               # unit tests
 )
-test_pkgs=(python3 curl time prometheus)   # prometheus: server + promtool for the scrape tests
+test_pkgs=(
+  python3 curl time
+  prometheus                # server + promtool for the scrape tests
+  util-linux                # unshare and setpriv (essential in Debian 12, named all the same)
+)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
@@ -36,6 +40,15 @@ sudo=""
 [[ $(id -u) -ne 0 ]] && sudo="sudo"
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages that ship services (prometheus) must not start them here: the tests start their
+# own. A policy-rc.d that refuses every start (exit 101) stands for the install, unless the
+# machine has one of its own (Docker images do; a plain Debian install does not).
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  trap '$sudo rm -f "$policy"' EXIT
+  printf '#!/bin/sh\n# scripts/install-deps.sh: no service starts during its install\nexit 101\n' |
+    $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+fi
 $sudo apt-get update -qq >/dev/null
-# Packages that ship services (prometheus, alertmanager) must not start them here.
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

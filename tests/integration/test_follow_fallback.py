@@ -21,7 +21,8 @@ NOBODY = 65534
 
 
 def hog_inotify_instances_as_nobody():
-    """Fork a child (uid nobody) holding all its inotify instances. Returns (pid, count)."""
+    """Fork a child (uid nobody) holding all its inotify instances. Returns (pid, count,
+    the errno that stopped it)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -32,19 +33,21 @@ def hog_inotify_instances_as_nobody():
             os.setuid(NOBODY)
             libc = ctypes.CDLL(None, use_errno=True)
             fds = []
+            err = 0
             while len(fds) < 100000:
                 fd = libc.inotify_init1(0)
                 if fd < 0:
+                    err = ctypes.get_errno()
                     break
                 fds.append(fd)
-            os.write(w, ("%d\n" % len(fds)).encode())
+            os.write(w, ("%d %d\n" % (len(fds), err)).encode())
             signal.pause()
         finally:
             os._exit(0)
     os.close(w)
     with os.fdopen(r) as f:
-        count = int(f.readline() or "-1")
-    return pid, count
+        count, err = (f.readline() or "-1 0").split()
+    return pid, int(count), int(err)
 
 
 class InotifyUnavailable(harness.LogpulseTestCase):
@@ -53,15 +56,16 @@ class InotifyUnavailable(harness.LogpulseTestCase):
 
     def setUp(self):
         super().setUp()
-        self.prefix = harness.setpriv_prefix()
+        self.prefix, why = harness.setpriv_probe()
         if self.prefix is None:
-            self.skipTest("needs root and setpriv to exhaust inotify for another uid")
+            self.skipTest("needs to run the daemon as nobody: " + why)
         os.chmod(self.tmp, 0o755)
         os.chown(self.state, NOBODY, NOBODY)
-        pid, count = hog_inotify_instances_as_nobody()
+        pid, count, err = hog_inotify_instances_as_nobody()
         self.addCleanup(self._reap, pid)
         if count <= 0:
-            self.skipTest("could not take nobody's inotify instances")
+            self.skipTest("could not take nobody's inotify instances: inotify_init1 as nobody: %s"
+                          % (os.strerror(err) if err else "the helper died"))
 
     @staticmethod
     def _reap(pid):
