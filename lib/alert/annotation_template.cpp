@@ -67,20 +67,23 @@ class ActionParser {
     return words;
   }
 
-  // A C format with exactly one double conversion (f e g v, with flags, width, precision),
-  // or "" for a lone %v, which prints as Go's %v.
-  std::string printf_format(const Word& w) const {
+  // Splits a printf format around its one double conversion (f e g v, with flags, width
+  // and precision), %% unescaped in the text around it.
+  struct Format {
+    std::string before, conversion, after;  // conversion empty: Go's shortest %v
+  };
+  Format printf_format(const Word& w) const {
     const std::string& f = w.text;
-    std::string out;
+    Format out;
     int conversions = 0;
-    bool plain_v = false;
     for (std::size_t i = 0; i < f.size(); ++i) {
+      std::string& text = conversions ? out.after : out.before;
       if (f[i] != '%') {
-        out += f[i];
+        text += f[i];
         continue;
       }
       if (i + 1 < f.size() && f[i + 1] == '%') {
-        out += "%%";
+        text += '%';
         ++i;
         continue;
       }
@@ -95,13 +98,13 @@ class ActionParser {
         fail(w.pos, "printf format \"" + f + "\": a number takes one of the verbs %f %e %g %v");
       }
       ++conversions;
-      plain_v = f[j] == 'v' && j == i + 1;
-      out += f.substr(i, j - i);
-      out += f[j] == 'v' ? 'g' : f[j];
+      if (j != i + 1 || (f[j] != 'v' && f[j] != 'g')) {
+        out.conversion = f.substr(i, j - i);
+        out.conversion += f[j] == 'v' ? 'g' : f[j];
+      }
       i = j;
     }
     if (conversions != 1) fail(w.pos, "printf format \"" + f + "\" must format the value exactly once");
-    if (plain_v && f.size() == 2) return "";
     return out;
   }
 
@@ -137,7 +140,7 @@ AnnotationTemplate AnnotationTemplate::parse(std::string_view text, const Scalar
     const std::size_t open = src.find("{{", i);
     if (open != i) {
       const std::size_t end = open == std::string_view::npos ? src.size() : open;
-      t.pieces_.push_back({Kind::kText, std::string(src.substr(i, end - i)), ""});
+      t.pieces_.push_back({Kind::kText, std::string(src.substr(i, end - i)), "", ""});
       if (open == std::string_view::npos) break;
     }
     const std::size_t close = src.find("}}", open + 2);
@@ -195,7 +198,12 @@ AnnotationTemplate AnnotationTemplate::parse(std::string_view text, const Scalar
       piece.text = **operand;
     } else {
       piece.kind = Kind::kValue;
-      if (format_word) piece.format = parser.printf_format(*format_word);
+      if (format_word) {
+        auto format = parser.printf_format(*format_word);
+        piece.text = std::move(format.before);
+        piece.conversion = std::move(format.conversion);
+        piece.after = std::move(format.after);
+      }
     }
     t.pieces_.push_back(std::move(piece));
     i = close + 2;
@@ -212,13 +220,15 @@ std::string AnnotationTemplate::render(const Labels& labels, double value) const
         if (const std::string* v = find_label(labels, p.text)) out += *v;
         break;
       case Kind::kValue:
-        if (p.format.empty() || !std::isfinite(value)) {
+        out += p.text;
+        if (p.conversion.empty() || !std::isfinite(value)) {
           out += format_value_template(value);
         } else {
           char buf[512];
-          const int n = std::snprintf(buf, sizeof buf, p.format.c_str(), value);
+          const int n = std::snprintf(buf, sizeof buf, p.conversion.c_str(), value);
           if (n > 0) out.append(buf, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
         }
+        out += p.after;
         break;
     }
   }

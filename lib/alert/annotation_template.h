@@ -8,7 +8,8 @@
 // (empty when the label is absent, as Prometheus renders it), the aliases .Value and
 // .Labels.NAME, and printf on the value: {{ $value | printf "%.2f" }} or
 // {{ printf "%.2f" $value }}, with one verb among f e g v (flags, width, precision as in
-// C; %% for a percent sign). Anything else (an unknown function or variable, `{{` without
+// C; %% for a percent sign; a bare %v or %g prints as {{ $value }}; NaN and infinities
+// always print as Go does: NaN, +Inf, -Inf). Anything else (an unknown function or variable, `{{` without
 // `}}`, a bad printf format) throws DefinitionError naming FILE:LINE:COLUMN at load.
 // $labels holds the expression sample's labels (the windows' `by` labels), not the rule's
 // own `labels`, as in Prometheus. Immutable after parse(): render() is safe concurrently.
@@ -36,8 +37,9 @@ class AnnotationTemplate {
   enum class Kind { kText, kValue, kLabel };
   struct Piece {
     Kind kind = Kind::kText;
-    std::string text;    // kText: the text; kLabel: the label name
-    std::string format;  // kValue: a C printf format with one double conversion; empty: %v
+    std::string text;        // kText: the text; kLabel: the label name; kValue: printf's text before
+    std::string conversion;  // kValue: one C double conversion ("%.2f"); empty: Go's %v
+    std::string after;       // kValue: printf's text after the conversion
   };
 
   std::string text_;

@@ -43,6 +43,10 @@ TEST_CASE("alert template: $value, $labels and printf render like Prometheus") {
   CHECK(render("} { }} {", 1) == "} { }} {");
   CHECK(render("{{ $value }}", std::numeric_limits<double>::quiet_NaN()) == "NaN");
   CHECK(render("{{ $value | printf \"%.2f\" }}", std::numeric_limits<double>::infinity()) == "+Inf");
+  CHECK(render("{{ printf \"[%.2f%%]\" $value }}", std::numeric_limits<double>::quiet_NaN()) == "[NaN%]");
+  CHECK(render("{{ printf \"%g/s\" $value }}", 1234567) == "1.234567e+06/s");
+  CHECK(render("{{ printf \"%.3g/s\" $value }}", 1234567) == "1.23e+06/s");
+  CHECK(render("{{ printf \"%%d %f\" $value }}", 2) == "%d 2.000000");
 }
 
 TEST_CASE("alert template: mistakes are configuration errors at their line and column") {
