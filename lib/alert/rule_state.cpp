@@ -1,7 +1,7 @@
 #include "alert/rule_state.h"
 
 #include <algorithm>
-#include <set>
+#include <unordered_set>
 
 namespace logpulse::alert {
 
@@ -30,11 +30,13 @@ Labels render_annotations(const AlertRule& rule, const Labels& sample_labels, do
 void RuleState::evaluate(const AlertRule& rule, const Vector& samples, WallTime now, const DeliveryTiming& timing,
                          std::vector<Notification>& out) {
   // 1. What the expression returned: update held alerts, start new ones as pending.
-  std::set<const Labels*> returned;
+  std::unordered_set<const Labels*> returned;
+  returned.reserve(samples.size());
   for (const auto& [sample_labels, value] : samples) {
     Labels labels = merge_labels(sample_labels, rule.labels);
     auto it = alerts_.find(labels);
-    if (it == alerts_.end() || it->second.state == AlertState::kInactive) {
+    const bool fresh_alert = it == alerts_.end() || it->second.state == AlertState::kInactive;
+    if (fresh_alert) {
       Alert fresh;
       fresh.labels = labels;
       fresh.state = AlertState::kPending;
@@ -45,8 +47,11 @@ void RuleState::evaluate(const AlertRule& rule, const Vector& samples, WallTime 
         it->second = std::move(fresh);
       }
     }
+    // Same labels and value render the same text: skip it (10,000 label sets are the norm).
+    if (fresh_alert || !(it->second.value == value)) {
+      it->second.annotations = render_annotations(rule, sample_labels, value);
+    }
     it->second.value = value;
-    it->second.annotations = render_annotations(rule, sample_labels, value);
     returned.insert(&it->first);
   }
 
