@@ -109,7 +109,8 @@ class Parser {
     if (is_digit(c) || (c == '.' && i + 1 < text_.size() && is_digit(text_[i + 1]))) {
       end = scan_number(i);
       token_.kind = TokenKind::kNumber;
-      std::from_chars(text_.data() + i, text_.data() + end, token_.number);
+      auto [stop, ec] = std::from_chars(text_.data() + i, text_.data() + end, token_.number);
+      if (ec != std::errc() || stop != text_.data() + end) fail(i, "number out of range");
     } else if (is_name_start(c)) {
       while (end < text_.size() && is_name_char(text_[end])) ++end;
       token_.kind = TokenKind::kName;
@@ -190,6 +191,12 @@ class Parser {
   }
 
   std::unique_ptr<Node> parse_unary() {
+    // Bounded so that a pathological expression cannot exhaust the stack.
+    if (++depth_ > kMaxDepth) fail(token_.pos, "expression nested too deeply");
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{depth_};
     if (at_operator('-')) {
       advance();
       auto node = std::make_unique<Node>();
@@ -313,8 +320,10 @@ class Parser {
   std::vector<std::string>& by_;
   std::string first_window_;
   std::vector<std::string> first_by_original_;
+  static constexpr int kMaxDepth = 200;
   Token token_;
   std::size_t next_ = 0;
+  int depth_ = 0;
 };
 
 // An operand during evaluation: a plain number, or samples keyed by label set (a window's

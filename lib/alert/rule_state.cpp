@@ -48,12 +48,14 @@ void RuleState::evaluate(const AlertRule& rule, const Vector& samples, WallTime 
       }
     }
     // Same labels and value render the same text: skip it (10,000 label sets are the norm).
-    if (fresh_alert || !(it->second.value == value)) {
+    if (fresh_alert || render_all_ || !(it->second.value == value)) {
       it->second.annotations = render_annotations(rule, sample_labels, value);
     }
     it->second.value = value;
     returned.insert(&it->first);
   }
+
+  render_all_ = false;
 
   // 2. Move every alert along.
   for (auto it = alerts_.begin(); it != alerts_.end();) {
@@ -120,6 +122,7 @@ void RuleState::append_active(std::vector<Alert>& out) const {
 void RuleState::restore(Alert alert) {
   Labels key = alert.labels;
   alerts_.insert_or_assign(std::move(key), std::move(alert));
+  render_all_ = true;
 }
 
 }  // namespace logpulse::alert

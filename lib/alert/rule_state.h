@@ -73,10 +73,12 @@ class RuleState {
   // Every alert held, resolved ones included: what the checkpoint saves.
   const std::map<Labels, Alert>& alerts() const { return alerts_; }
   // Puts back an alert saved by an earlier process, replacing one with the same labels.
+  // Its annotations are rendered again at the next evaluation (the templates may differ).
   void restore(Alert alert);
 
  private:
   std::map<Labels, Alert> alerts_;
+  bool render_all_ = false;  // set by restore(): render even when a value has not changed
 };
 
 }  // namespace logpulse::alert

@@ -35,7 +35,7 @@ struct Inputs {
   WindowLookup lookup() const {
     return [this](const WindowRef& ref) -> const Vector* {
       std::string key = ref.name;
-      if (ref.quantile) key += "@" + std::to_string(*ref.quantile);
+      if (ref.quantile) key.append("@").append(std::to_string(*ref.quantile));
       auto it = by_name.find(key);
       return it == by_name.end() ? nullptr : &it->second;
     };
@@ -125,6 +125,8 @@ TEST_CASE("alert expr: syntax errors name the offending character's line and col
   CHECK(parse_error("1 > 5 $") == "alerts.yaml:3:17: unexpected character '$'");
   CHECK(parse_error("1 = 5") == "alerts.yaml:3:13: expected an operator or a comparison but found '='");
   CHECK(parse_error("1 ! 5") == "alerts.yaml:3:13: expected != but found a lone '!'");
+  CHECK(parse_error("1e999 > 5") == "alerts.yaml:3:11: number out of range");
+  CHECK(parse_error(std::string(300, '(') + "1") == "alerts.yaml:3:211: expression nested too deeply");
   CHECK(parse_error("1 > 5 2") == "alerts.yaml:3:17: expected an operator or the end of the expression but found number 2");
 }
 

@@ -222,6 +222,20 @@ TEST_CASE("alert state: a restart in the middle of `for` keeps activeAt") {
   CHECK(sent[0].alert.active_at == b.t0);
 }
 
+TEST_CASE("alert state: restored alerts get the new configuration's annotations") {
+  Bench b(high_error_rate(0s));
+  b.window = {{status("500"), 6}};
+  b.step();
+  const auto lines = encode_alert_checkpoint(b.evaluator->save());
+  RuleDefinition changed = high_error_rate(0s);
+  changed.annotations[0].text = "now {{ $value }}";
+  b.start(changed);
+  b.evaluator->restore(decode_alert_checkpoint(lines).alerts);
+  CHECK(b.active()[0].annotations == Labels{{"summary", "500 rate is 6/s"}});
+  CHECK(b.step(1s).empty());  // same value: not sent, but rendered anew
+  CHECK(b.active()[0].annotations == Labels{{"summary", "now 6"}});
+}
+
 TEST_CASE("alert state: a restart with a firing alert does not page again") {
   Bench b(high_error_rate(0s));
   b.window = {{status("500"), 6}};
