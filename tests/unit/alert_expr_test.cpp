@@ -130,6 +130,20 @@ TEST_CASE("alert expr: syntax errors name the offending character's line and col
   CHECK(parse_error("1 > 5 2") == "alerts.yaml:3:17: expected an operator or the end of the expression but found number 2");
 }
 
+TEST_CASE("alert expr: `by` labels are compared as sets") {
+  const std::vector<WindowShape> windows = {{"a", {"method", "status"}, {}}, {"b", {"status", "method"}, {}}};
+  Expr e = Expr::parse("a / b > 1", plain_at(1, 1), windows);
+  CHECK(e.by() == std::vector<std::string>{"method", "status"});
+  REQUIRE(e.references().size() == 2);
+  CHECK(e.references()[0].name == "a");
+  CHECK(e.references()[1].name == "b");
+  CHECK_FALSE(e.references()[0].quantile.has_value());
+  const Labels get_500 = {{"method", "GET"}, {"status", "500"}};
+  const Vector a = {{get_500, 9}}, b = {{get_500, 3}};
+  CHECK(e.evaluate([&](const WindowRef& r) { return r.name == "a" ? &a : &b; }) == Vector{{get_500, 3}});
+  CHECK(e.evaluate(nullptr).empty());
+}
+
 TEST_CASE("alert expr: quoted scalars start one column after the quote") {
   CHECK(parse_error("1 > ", {"a.yaml", 7, 11, ScalarStyle::kDoubleQuoted}) ==
         "a.yaml:7:16: expected a number, a window name, '-' or '(' but found the end of the expression");

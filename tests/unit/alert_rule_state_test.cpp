@@ -308,3 +308,35 @@ TEST_CASE("alert rule: compile errors carry the annotation's position") {
   d.labels.push_back({"alertname", "Other"});
   CHECK(AlertRule::compile(d, kWindows).labels == Labels{{"alertname", "HighErrorRate"}, {"severity", "page"}});
 }
+
+TEST_CASE("alert evaluator: each rule reads its own windows; alerts listed in rule order") {
+  core::FakeClock clock;
+  const std::vector<WindowShape> windows = {{"errors", {"status"}, {}}, {"latency", {}, {0.5, 0.99}}};
+  RuleDefinition slow;
+  slow.name = "Slow";
+  slow.expr = "latency{quantile=\"0.99\"} > 2";
+  slow.expr_at = {"t.yaml", 1, 1, ScalarStyle::kPlain};
+  RuleDefinition errors;
+  errors.name = "Errors";
+  errors.expr = "errors >= 1";
+  errors.expr_at = {"t.yaml", 2, 1, ScalarStyle::kPlain};
+  errors.for_duration = 1min;
+  std::vector<AlertRule> rules;
+  rules.push_back(AlertRule::compile(slow, windows));
+  rules.push_back(AlertRule::compile(errors, windows));
+  Evaluator evaluator(std::move(rules), {}, clock);
+  const Vector p99 = {{{}, 2.5}}, p50 = {{{}, 9}}, errs = {{{{"status", "500"}}, 1}};
+  const auto sent = evaluator.evaluate([&](const WindowRef& r) -> const Vector* {
+    if (r.name == "errors") return &errs;
+    return *r.quantile == 0.99 ? &p99 : &p50;
+  });
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].alert.labels == Labels{{"alertname", "Slow"}});
+  CHECK(sent[0].alert.value == 2.5);
+  const auto active = evaluator.active_alerts();
+  REQUIRE(active.size() == 2);
+  CHECK(active[0].labels == Labels{{"alertname", "Slow"}});
+  CHECK(active[0].state == AlertState::kFiring);
+  CHECK(active[1].labels == Labels{{"alertname", "Errors"}, {"status", "500"}});
+  CHECK(active[1].state == AlertState::kPending);
+}
