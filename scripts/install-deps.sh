@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt and only when missing, the Debian 12 packages logpulse needs.
 #   scripts/install-deps.sh            build dependencies
-#   scripts/install-deps.sh --test     build + test/benchmark dependencies
+#   scripts/install-deps.sh --test     build + test dependencies
+#   scripts/install-deps.sh --bench    build + test + benchmark dependencies (mtail, our baseline)
 # Idempotent and quiet: prints one line when everything is already there.
 set -euo pipefail
 
@@ -24,8 +25,17 @@ test_pkgs=(
   util-linux                # unshare and setpriv (essential in Debian 12, named all the same)
 )
 
+bench_pkgs=(
+  mtail                     # the baseline the benchmarks measure against
+)
+
 want=("${build_pkgs[@]}")
-[[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
+case "${1:-}" in
+  --test) want+=("${test_pkgs[@]}") ;;
+  --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  "") ;;
+  *) echo "usage: $0 [--test|--bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
