@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -255,4 +256,18 @@ TEST_CASE("appending is not taken for a rewrite") {
     CHECK(file->check() == FollowedFile::Change::kGrew);
     CHECK(read_all(*file) == std::vector<std::string>{"line " + std::to_string(i)});
   }
+}
+
+TEST_CASE("a failed read is reported once through take_error and reading stops at that point") {
+  TempDir dir;
+  // A directory opens read-only, but pread() on it fails with EISDIR: a real read error.
+  int fd = ::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(fd >= 0);
+  FileIdentity identity;
+  FollowedFile file(shared_buffer(64), fd, identity, dir.path.string(), 0);
+  CHECK(read_all(file).empty());
+  CHECK(file.at_eof());
+  CHECK(file.take_error() == EISDIR);
+  CHECK(file.take_error() == 0);
+  CHECK(file.committed_offset() == 0);
 }
