@@ -18,7 +18,12 @@ build_pkgs=(
   libsimdjson-dev           # format: json sources
   doctest-dev               # unit tests
 )
-test_pkgs=(python3 curl time prometheus)   # prometheus: server + promtool for the scrape tests
+test_pkgs=(
+  python3 curl time
+  prometheus                # server + promtool for the scrape tests
+  clang libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (scripts/fuzz.sh)
+  llvm                      # llvm-symbolizer: function names and lines in sanitizer reports
+)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
