@@ -31,13 +31,23 @@ mkdir -p "$work"
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-# known_failures.txt: "<target> <extended regex matched against the failure's log>  # why"
+# known_failures.txt: "<target> <regex>[ && <regex>...]  # why": every extended regex must
+# match the failure's log.
 known_failure() {  # target log -> 0 when the log shows a listed failure of that target
-  local target=$1 log=$2 t pattern
+  local target=$1 log=$2 t pattern part
   while read -r t pattern; do
     [[ -z "$t" || "$t" == \#* || "$t" != "$target" ]] && continue
     pattern=${pattern%%  #*}
-    grep -Eq -- "$pattern" "$log" && return 0
+    local -a parts=()
+    while [[ "$pattern" == *" && "* ]]; do
+      parts+=("${pattern%% && *}")
+      pattern=${pattern#* && }
+    done
+    parts+=("$pattern")
+    for part in "${parts[@]}"; do
+      grep -Eq -- "$part" "$log" || continue 2
+    done
+    return 0
   done <tests/fuzz/known_failures.txt
   return 1
 }

@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     logpulse::metrics::SelfMetrics self_metrics(registry);
     logpulse::pipeline::RulePipeline rules(config, self_metrics);
   } catch (const logpulse::config::ConfigError& e) {
+    if (!names_position(e.what())) std::fprintf(stderr, "configuration error: %s\n", e.what());
     FUZZ_CHECK(names_position(e.what()), "a configuration error starts with FILE:LINE:COL: ");
   }
   return 0;
