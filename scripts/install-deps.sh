@@ -23,6 +23,8 @@ test_pkgs=(
   python3 curl time
   prometheus                # server + promtool for the scrape tests
   util-linux                # unshare and setpriv (essential in Debian 12, named all the same)
+  clang libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (scripts/fuzz.sh)
+  llvm                      # llvm-symbolizer: function names and lines in sanitizer reports
 )
 
 bench_pkgs=(

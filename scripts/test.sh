@@ -2,12 +2,20 @@
 # The README's second command: installs what is missing, builds, and runs the whole suite:
 #   1. unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
 #   2. the Release build (build/) with unit and integration tests (real daemon, real files)
-# Exits non-zero on the first failure. Ends with the list of skipped tests and why (a test
-# is skipped only where the kernel refuses what it needs, e.g. user namespaces in a
-# chroot). .ci/run calls exactly this.
+#   3. ThreadSanitizer (build-tsan/): unit tests, then tests/integration/test_race.py (scrapes
+#      racing ingestion, checkpoints and a reload) against the TSan daemon
+#   4. AddressSanitizer + UBSan daemon (build-asan/): test_race.py and a few integration tests
+#   5. fuzzing: scripts/fuzz.sh (each libFuzzer target for FUZZ_SECONDS, default 20 s)
+# Each of the stages 3-5 prints its wall time. Exits non-zero on the first failure. Stage 2
+# ends with the list of skipped tests and why (a test is skipped only where the kernel
+# refuses what it needs, e.g. user namespaces in a chroot). .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+root=$PWD
+stage_start=0
+stage_begin() { echo "== $1"; stage_start=$SECONDS; }
+stage_end() { echo "== $1: $((SECONDS - stage_start)) s wall"; }
 
 bash scripts/install-deps.sh --test
 
@@ -23,15 +31,45 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGPULSE_TESTS=ON -DLO
 cmake --build build -j "$jobs"
 
 echo "== unit and integration tests"
-cd build
 status=0
-ctest --output-on-failure --timeout 300 -j "$jobs" || status=$?
+(cd build && ctest --output-on-failure --timeout 300 -j "$jobs") || status=$?
 
 # ctest lists skipped test files ("Not Run (Skipped)"); the reasons are in their output,
 # which ctest keeps in LastTest.log: a test prints one line per skipped test case.
 echo "== skipped tests"
-if ! grep -h '^logpulse-test-skipped: ' Testing/Temporary/LastTest.log 2>/dev/null |
+if ! grep -h '^logpulse-test-skipped: ' build/Testing/Temporary/LastTest.log 2>/dev/null |
   sed 's/^logpulse-test-skipped: /  /' | sort -u | grep .; then
   echo "  none"
 fi
-exit "$status"
+[[ $status -eq 0 ]] || exit "$status"
+
+# Integration tests run against a sanitizer daemon: slower, so the waits are longer.
+sanitized_integration() {  # binary test...
+  local binary=$1
+  shift
+  for test in "$@"; do
+    echo "-- $test against $binary"
+    LOGPULSE_BIN="$root/$binary" LOGPULSE_SOURCE_DIR="$root" LOGPULSE_TEST_WAIT=60 \
+      timeout 600 python3 "tests/integration/$test"
+  done
+}
+
+stage_begin "ThreadSanitizer build, unit tests and race run"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGPULSE_TSAN=ON \
+  -DLOGPULSE_INTEGRATION_TESTS=OFF >/dev/null
+cmake --build build-tsan --target unit_tests logpulse -j "$jobs"
+export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1"
+./build-tsan/unit_tests
+sanitized_integration build-tsan/logpulse test_race.py
+stage_end "ThreadSanitizer"
+
+stage_begin "AddressSanitizer + UBSan daemon: race run and integration tests"
+cmake --build build-asan --target logpulse -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:exitcode=66 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=66 \
+  sanitized_integration build-asan/logpulse test_race.py test_http.py test_follow_rotation.py \
+  test_follow_checkpoint.py test_reload.py test_rules_json_multiline.py
+stage_end "AddressSanitizer + UBSan"
+
+stage_begin "fuzzing"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+stage_end "fuzzing"

@@ -1,0 +1,116 @@
+// Fuzzes the HTTP request path without a socket: bytes -> Beast's request parser with the
+// server's limits (kMaxHeaderBytes, kMaxBodyBytes) -> http::Router, for every request of a
+// pipelined stream, as HttpServer::serve does. The status board shows a source and a file
+// whose name and path come from the input, so escaping is fuzzed too.
+// Input: source name, file path (FuzzedDataProvider strings), then the request bytes.
+// Invariants: the router never throws; unknown paths get 404, other methods than GET/HEAD on
+// known paths 405; Content-Length is the body's size; /api/v1/sources is valid JSON; the
+// status page has the same markup (count of '<') as with a plain source name and path.
+#include <fuzzer/FuzzedDataProvider.h>
+#include <prometheus/registry.h>
+#include <simdjson.h>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <algorithm>
+#include <string>
+
+#include "fuzz_check.h"
+#include "http/router.h"
+#include "metrics/self_metrics.h"
+
+namespace {
+
+namespace http = boost::beast::http;
+using logpulse::http::Request;
+using logpulse::http::Response;
+
+bool known_path(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  return path == "/metrics" || path == "/-/healthy" || path == "/-/ready" || path == "/api/v1/sources" ||
+         path == "/api/v1/alerts" || path == "/";
+}
+
+// `plain` is what the router answers for the same request when the source name and file
+// path are plain words: the markup of the status page must not depend on them.
+void check_response(const Request& request, const Response& response, const Response& plain) {
+  const auto length = response.find(http::field::content_length);
+  FUZZ_CHECK(length != response.end(), "every response has a Content-Length");
+  FUZZ_CHECK(length->value() == std::to_string(response.body().size()), "Content-Length is the body's size");
+  if (!known_path(request.target())) {
+    FUZZ_CHECK(response.result() == http::status::not_found, "unknown paths get 404");
+    return;
+  }
+  if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    FUZZ_CHECK(response.result() == http::status::method_not_allowed, "other methods get 405");
+    return;
+  }
+  const std::string_view target = request.target();
+  const std::string_view route = target.substr(0, target.find('?'));
+  if (route == "/api/v1/sources") {
+    simdjson::dom::parser parser;
+    simdjson::dom::element document;
+    FUZZ_CHECK(parser.parse(response.body()).get(document) == simdjson::SUCCESS, "/api/v1/sources is valid JSON");
+  } else if (route == "/") {
+    FUZZ_CHECK(std::count(response.body().begin(), response.body().end(), '<') ==
+                   std::count(plain.body().begin(), plain.body().end(), '<'),
+               "the status page escapes source names and file paths");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
+  FuzzedDataProvider input(bytes, size);
+  logpulse::pipeline::SourceStatus source;
+  source.name = input.ConsumeRandomLengthString(32);
+  source.watcher = "inotify";
+  source.has_rules = true;
+  source.lines_read = 3;
+  source.lines_unmatched = 1;
+  logpulse::tail::FileStatus file;
+  file.path = input.ConsumeRandomLengthString(64);
+  file.identity = "2049:131:256:0123456789abcdef";
+  file.offset = 10, file.size = 20, file.lag = 10;
+  source.files.push_back(file);
+  logpulse::pipeline::StatusBoard board;
+  board.publish({source});
+  logpulse::pipeline::SourceStatus plain_source = source;
+  plain_source.name = "app";
+  plain_source.files[0].path = "/var/log/app.log";
+  logpulse::pipeline::StatusBoard plain_board;
+  plain_board.publish({plain_source});
+  if (input.ConsumeBool()) {
+    board.set_ready();
+    plain_board.set_ready();
+  }
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  logpulse::metrics::SelfMetrics self_metrics(*registry);
+  auto source_metrics = self_metrics.for_source(source.name);
+  const logpulse::http::Router router(
+      [&] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{registry}; }, board);
+  const logpulse::http::Router plain_router(
+      [&] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{registry}; }, plain_board);
+
+  const std::string stream = input.ConsumeRemainingBytesAsString();
+  std::size_t at = 0;
+  while (at < stream.size()) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(logpulse::http::kMaxHeaderBytes);
+    parser.body_limit(logpulse::http::kMaxBodyBytes);
+    parser.eager(true);
+    boost::beast::error_code error;
+    while (!parser.is_done() && at < stream.size()) {
+      const std::size_t used = parser.put(boost::asio::buffer(stream.data() + at, stream.size() - at), error);
+      at += used;
+      if (error || used == 0) break;
+    }
+    if (!parser.is_done()) break;  // a bad or incomplete request: the server answers 4xx and closes
+    const Request& request = parser.get();
+    check_response(request, router.handle(request), plain_router.handle(request));
+    if (!request.keep_alive()) break;
+  }
+  return 0;
+}
