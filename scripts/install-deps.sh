@@ -18,7 +18,7 @@ build_pkgs=(
   libsimdjson-dev           # format: json sources
   doctest-dev               # unit tests
 )
-test_pkgs=(python3 curl time prometheus)   # prometheus: server + promtool for the scrape tests
+test_pkgs=(python3 curl time prometheus prometheus-alertmanager)   # prometheus: server + promtool for the scrape tests; alertmanager: delivery tests
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
