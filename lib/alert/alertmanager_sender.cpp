@@ -149,7 +149,7 @@ asio::awaitable<void> AlertmanagerSender::deliver(Endpoint& endpoint) {
     }
     if (stopping_) {  // aborted by stop(): not a failure of the Alertmanager
       std::lock_guard lock(endpoint.mutex);
-      endpoint.queue.put_back(std::move(batches));  // left for a later start(); bounds apply
+      endpoint.queue.put_back(std::move(batches));  // still queued, as the header says
       endpoint.queued_alerts = endpoint.queue.alerts();
       break;
     }

@@ -21,7 +21,8 @@
 // Threads: enqueue() and the counters are safe from any thread; enqueue() never blocks
 // beyond a short mutex section (no I/O under it). start() and stop() are called on the
 // thread that runs the io_context, or before it runs; that io_context is run by one thread.
-// Lifetime: after stop(), let the io_context run until idle() before destroying the sender.
+// Lifetime: start() once; after stop(), let the io_context run until idle() before
+// destroying the sender (its workers' frames refer to it).
 #pragma once
 
 #include <atomic>
@@ -75,7 +76,8 @@ class AlertmanagerSender {
   AlertmanagerSender& operator=(const AlertmanagerSender&) = delete;
 
   void start();
-  // Stops the workers: waits and requests in flight are cancelled; queued alerts are left.
+  // Stops the workers: waits and requests in flight are cancelled; queued alerts stay queued
+  // (and are lost with the sender: alert state lives in the evaluator, which re-sends).
   void stop();
   // True once every started worker has returned (after stop()).
   bool idle() const { return running_workers_ == 0; }

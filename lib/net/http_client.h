@@ -15,14 +15,17 @@
 // Keep-alive: after a complete response that allows it, the connection is kept idle, one
 // per host:port (a newer one replaces an older), for at most kMaxIdleTime; the next request
 // to that host:port reuses it. A reused connection the server had closed meanwhile (EOF or
-// reset before any response byte) is retried once on a new connection.
+// reset before any response byte) is retried once on a new connection: the one case where a
+// request may reach a server twice (harmless for Alertmanager and remote write, which
+// deduplicate).
 // TLS: the exchange is written against any Beast AsyncStream (send_and_receive<Stream>);
 // https will make Connection hold a beast::ssl_stream<beast::tcp_stream> (ssl::context from
 // the tls_config, SNI, a handshake after connect) next to the plain tcp_stream; until then
 // an https URL fails with operation_not_supported.
 // Threads: a client and its requests run on one executor's thread; not thread safe.
 // Lifetime: the client must outlive the requests it runs: shutdown() aborts them (they
-// complete with operation_aborted), then let the io_context run until they return.
+// complete with an error at once; one still resolving a name, within its connect timeout),
+// then let the io_context run until they return. A client is not restarted after shutdown().
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

@@ -232,6 +232,29 @@ int main() {
   check(!resolved.present, "resolved alert gone from the active list");
   check(sender.counters().failed == 0 && sender.counters().dropped == 0, "no failed or dropped notifications");
 
+  // A burst as large as the queue: every alert arrives, in POSTs of up to 64.
+  constexpr int kBurst = static_cast<int>(alert::kMaxQueuedAlerts);
+  const auto burst_started = std::chrono::steady_clock::now();
+  for (int i = 0; i < kBurst; ++i)
+    sender.enqueue(R"([{"labels":{"alertname":"LogpulseBurst","instance":")" + instance + "-" + std::to_string(i) +
+                       R"("},"startsAt":")" + rfc3339(now) + R"(","endsAt":")" + rfc3339(now + 1h) + R"("}])",
+                   1);
+  check(testing::run_until(io, [&] { return sender.counters().sent == 2 + kBurst; }, 10000ms),
+        "burst of " + std::to_string(kBurst) + " alerts POSTed");
+  const auto burst_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - burst_started).count();
+  std::cout << "     " << kBurst << " alerts delivered in " << burst_ms << " ms\n";
+  auto listed = get(io, client, base + "/api/v2/alerts?filter=alertname%3D%22LogpulseBurst%22");
+  std::size_t count = 0;
+  if (listed && listed->ok()) {
+    simdjson::dom::parser parser;
+    simdjson::dom::array alerts;
+    if (!parser.parse(listed->body).get_array().get(alerts)) count = alerts.size();
+  }
+  check(count == static_cast<std::size_t>(kBurst),
+        "all " + std::to_string(kBurst) + " listed by Alertmanager (got " + std::to_string(count) + ")");
+  check(sender.counters().dropped == 0 && sender.counters().failed == 0, "none dropped or failed");
+
   sender.stop();
   client.shutdown();
   testing::run_until(io, [&] { return sender.idle(); }, 2000ms);
