@@ -30,8 +30,9 @@ Url::ParseResult Url::parse(std::string_view text) {
   if (const auto hash = text.find('#'); hash != std::string_view::npos) text = text.substr(0, hash);
   const auto authority_end = text.find_first_of("/?");
   std::string_view authority = text.substr(0, authority_end);
-  url.target_ = authority_end == std::string_view::npos ? "/" : std::string(text.substr(authority_end));
-  if (url.target_.front() == '?') url.target_.insert(0, "/");
+  const std::string_view target = authority_end == std::string_view::npos ? "/" : text.substr(authority_end);
+  if (target.front() == '?') url.target_.push_back('/');  // "http://h?q" asks for "/?q"
+  url.target_.append(target);
   if (authority.find('@') != std::string_view::npos)
     return std::string("credentials in a URL are not accepted; use basic_auth or a bearer token");
 

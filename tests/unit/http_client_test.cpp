@@ -251,3 +251,18 @@ TEST_CASE("http client: shutdown aborts a request in flight") {
   CHECK((*out)->error);
   CHECK((*out)->status == 0);
 }
+
+TEST_CASE("http client: an idle connection older than kMaxIdleTime is not reused (injected clock)") {
+  boost::asio::io_context io;
+  testing::ScriptedHttpServer server(io);
+  core::FakeClock clock;
+  net::HttpClient client(io.get_executor(), clock);
+  CHECK(post(io, client, server.url() + "/", "a").ok());
+  clock.advance(net::kMaxIdleTime - 1s);
+  CHECK(post(io, client, server.url() + "/", "b").reused_connection);
+  clock.advance(net::kMaxIdleTime + 1s);
+  auto late = post(io, client, server.url() + "/", "c");
+  CHECK(late.ok());
+  CHECK_FALSE(late.reused_connection);
+  CHECK(client.connections_opened() == 2);
+}
