@@ -261,3 +261,22 @@ TEST_CASE("alertmanager sender: enqueue from another thread while the loop runs"
   for (const auto& request : server.requests()) alerts += std::count(request.body.begin(), request.body.end(), '{') / 2;
   CHECK(alerts == 300);
 }
+
+TEST_CASE("alertmanager sender: a stuck Alertmanager costs the caller nothing and memory stays at the bound") {
+  boost::asio::io_context io;
+  testing::ScriptedHttpServer server(io);
+  server.set_default({.never_answer = true});
+  alert::AlertmanagerSender sender(io, fast_options({server.url()}));
+  Stopper stopper{io, sender};
+  sender.start();
+  sender.enqueue(batch(0), 1);
+  REQUIRE(run_until(io, [&] { return server.requests().size() == 1; }));  // in flight, unanswered
+  constexpr int kAlerts = 10'000;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 1; i <= kAlerts; ++i) sender.enqueue(batch(i), 1);
+  const auto took = std::chrono::steady_clock::now() - started;
+  MESSAGE("enqueue: ", std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() / kAlerts, " ns per alert");
+  CHECK(took < 1s);
+  CHECK(sender.queued_alerts(0) == alert::kMaxQueuedAlerts);
+  CHECK(sender.counters().dropped == kAlerts - alert::kMaxQueuedAlerts);
+}
