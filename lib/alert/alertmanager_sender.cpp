@@ -36,7 +36,8 @@ net::Url alerts_url(const net::Url& base) {
   std::string prefix = base.target();
   if (const auto query = prefix.find('?'); query != std::string::npos) prefix.resize(query);
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  return base.with_target(prefix + std::string(kAlertsPath));
+  prefix.append(kAlertsPath);
+  return base.with_target(std::move(prefix));
 }
 
 bool looks_like_array(std::string_view json) {

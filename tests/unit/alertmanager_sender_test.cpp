@@ -280,3 +280,16 @@ TEST_CASE("alertmanager sender: a stuck Alertmanager costs the caller nothing an
   CHECK(sender.queued_alerts(0) == alert::kMaxQueuedAlerts);
   CHECK(sender.counters().dropped == kAlerts - alert::kMaxQueuedAlerts);
 }
+
+TEST_CASE("alertmanager sender: a slow answer within the exchange timeout is a delivery, not a retry") {
+  boost::asio::io_context io;
+  testing::ScriptedHttpServer server(io);
+  server.script({{.delay = 100ms}});  // fast_options: 200 ms exchange timeout
+  alert::AlertmanagerSender sender(io, fast_options({server.url()}));
+  Stopper stopper{io, sender};
+  sender.start();
+  sender.enqueue(batch(1), 1);
+  REQUIRE(run_until(io, [&] { return sender.counters().sent == 1; }));
+  CHECK(server.requests().size() == 1);
+  CHECK(sender.counters().failed == 0);
+}
