@@ -222,7 +222,8 @@ asio::awaitable<HttpResult> HttpClient::attempt(Method method, const Url& url, c
   }
   bool reusable = false;
   const bool reused = result.reused_connection;
-  result = co_await send_and_receive(connection->stream, make_request(method, url, body, options), options, clock_, reusable);
+  const auto request = make_request(method, url, body, options);
+  result = co_await send_and_receive(connection->stream, request, options, clock_, reusable);
   result.reused_connection = reused;
   if (shut_down_) {
     if (!result.error && result.status == 0) result.error = asio::error::operation_aborted;
