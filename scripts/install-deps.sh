@@ -25,6 +25,7 @@ test_pkgs=(
   util-linux                # unshare and setpriv (essential in Debian 12, named all the same)
   clang libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (scripts/fuzz.sh)
   llvm                      # llvm-symbolizer: function names and lines in sanitizer reports
+  prometheus-alertmanager   # alert delivery tests against a real Alertmanager
 )
 
 bench_pkgs=(
