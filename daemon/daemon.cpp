@@ -15,6 +15,7 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -53,8 +54,8 @@ bool create_state_dir(const std::string& state_dir) {
 
 class Daemon {
  public:
-  Daemon(const config::Config& config, std::string config_path)
-      : config_path_(std::move(config_path)), self_metrics_(*registry_) {
+  Daemon(const config::Config& config, std::string config_path, const DaemonOptions& options)
+      : config_path_(std::move(config_path)), options_(options), self_metrics_(*registry_) {
     // Throws config::ConfigError when the rules do not compile.
     current_ = std::make_unique<Generation>(ingest_io_, config, self_metrics_);
   }
@@ -69,7 +70,9 @@ class Daemon {
     else
       spdlog::debug("loaded {} checkpoint entries", checkpoints.entries.size());
 
-    http::Router router([this] { return collectables(); }, board_);
+    http::Lifecycle lifecycle{options_.enable_lifecycle, [this] { return reload_from_http(); },
+                              [this] { asio::post(ingest_io_, [this] { shutdown("POST /-/quit"); }); }};
+    http::Router router([this] { return collectables(); }, board_, std::move(lifecycle));
     std::unique_ptr<http::HttpServer> server;
     try {
       server = std::make_unique<http::HttpServer>(http_io_, config.listen,
@@ -98,7 +101,8 @@ class Daemon {
 
     std::thread http_thread([this] { http_io_.run(); });
     ingest_io_.run();
-    http_io_.stop();
+    // Queued behind what the HTTP thread is doing, so the answer to POST /-/quit goes out.
+    asio::post(http_io_, [this] { http_io_.stop(); });
     http_thread.join();
     return 0;
   }
@@ -118,24 +122,45 @@ class Daemon {
     signals.async_wait([this, &signals](const boost::system::error_code& error, int number) {
       if (error) return;
       if (number == SIGHUP) {
-        reload();
+        reload("SIGHUP");
         wait_for_signal(signals);
         return;
       }
-      spdlog::info("{}: writing a checkpoint and stopping", number == SIGTERM ? "SIGTERM" : "SIGINT");
-      sd_notify(0, "STOPPING=1");
-      writer_.join();  // a periodic write in flight finishes first: the final one is the last
-      write_checkpoint(/*wait=*/true);
-      ingest_io_.stop();
+      shutdown(number == SIGTERM ? "SIGTERM" : "SIGINT");
     });
   }
 
-  // SIGHUP: a new configuration replaces the running one without losing offsets or the
-  // values of metrics whose definition did not change; a bad one is refused and the old
-  // one keeps running.
-  void reload() {
+  // SIGTERM, SIGINT or POST /-/quit: a final checkpoint, then the loops stop.
+  void shutdown(const char* trigger) {
+    if (stopping_.exchange(true)) return;
+    spdlog::info("{}: writing a checkpoint and stopping", trigger);
+    sd_notify(0, "STOPPING=1");
+    writer_.join();  // a periodic write in flight finishes first: the final one is the last
+    write_checkpoint(/*wait=*/true);
+    ingest_io_.stop();
+  }
+
+  // POST /-/reload, on the HTTP thread: the reload itself runs on the ingestion thread, as
+  // SIGHUP's does, and this thread waits for its outcome. Once a shutdown has begun the
+  // ingestion loop may never run the posted reload, so the wait also ends on stopping_.
+  std::string reload_from_http() {
+    static constexpr auto kShuttingDown = "logpulse is shutting down";
+    if (stopping_) return kShuttingDown;
+    auto outcome = std::make_shared<std::promise<std::string>>();
+    auto result = outcome->get_future();
+    asio::post(ingest_io_,
+               [this, outcome] { outcome->set_value(stopping_ ? kShuttingDown : reload("POST /-/reload")); });
+    while (result.wait_for(50ms) == std::future_status::timeout)
+      if (stopping_) return kShuttingDown;
+    return result.get();
+  }
+
+  // SIGHUP or POST /-/reload: a new configuration replaces the running one without losing
+  // offsets or the values of metrics whose definition did not change; a bad one is refused
+  // and the old one keeps running. Returns "" or why the new configuration was refused.
+  std::string reload(const char* trigger) {
     sd_notify(0, "RELOADING=1");
-    spdlog::info("SIGHUP: reloading {}", config_path_);
+    spdlog::info("{}: reloading {}", trigger, config_path_);
     std::unique_ptr<Generation> next;
     try {
       config::Config config = config::load_file(config_path_);
@@ -143,12 +168,12 @@ class Daemon {
       if (config.listen.size() != current_->config().listen.size() ||
           !std::equal(config.listen.begin(), config.listen.end(), current_->config().listen.begin(),
                       [](const auto& a, const auto& b) { return a.host == b.host && a.port == b.port; }))
-        spdlog::warn("SIGHUP: a change of 'listen' takes effect at the next restart");
+        spdlog::warn("{}: a change of 'listen' takes effect at the next restart", trigger);
       next = std::make_unique<Generation>(ingest_io_, std::move(config), self_metrics_);
     } catch (const std::exception& e) {
-      spdlog::error("SIGHUP: the new configuration is refused, the running one stays: {}", e.what());
+      spdlog::error("{}: the new configuration is refused, the running one stays: {}", trigger, e.what());
       sd_notify(0, "READY=1");
-      return;
+      return e.what();
     }
     // The running generation is between batches here (same thread): its committed offsets
     // and metric state are consistent, as in a checkpoint.
@@ -163,8 +188,9 @@ class Daemon {
     current_->start(entries, state, /*after_reload=*/true);
     schedule_checkpoint();
     sd_notify(0, "READY=1");
-    spdlog::info("SIGHUP: configuration reloaded: {} source(s), {} rule(s)", current_->config().sources.size(),
+    spdlog::info("{}: configuration reloaded: {} source(s), {} rule(s)", trigger, current_->config().sources.size(),
                  current_->config().rules.size());
+    return "";
   }
 
   // Tools and tests read the bound ports (port 0 = chosen by the OS) from state_dir/listen.
@@ -251,6 +277,8 @@ class Daemon {
   }
 
   std::string config_path_;
+  DaemonOptions options_;
+  std::atomic<bool> stopping_{false};  // set by the first shutdown, read by the HTTP thread
   // The daemon's own timers run until the io_context stops.
   std::shared_ptr<const bool> never_ = std::make_shared<const bool>(false);
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
@@ -274,10 +302,10 @@ class Daemon {
 
 }  // namespace
 
-int run_daemon(const config::Config& config, const std::string& config_path) {
+int run_daemon(const config::Config& config, const std::string& config_path, const DaemonOptions& options) {
   raise_open_file_limit();
   std::signal(SIGPIPE, SIG_IGN);
-  Daemon daemon(config, config_path);
+  Daemon daemon(config, config_path, options);
   return daemon.run();
 }
 

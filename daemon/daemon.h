@@ -8,7 +8,12 @@
 
 namespace logpulse {
 
-// `config_path` is read again on SIGHUP.
-int run_daemon(const config::Config& config, const std::string& config_path);
+struct DaemonOptions {
+  // --web.enable-lifecycle: POST /-/reload and /-/quit do what SIGHUP and SIGTERM do.
+  bool enable_lifecycle = false;
+};
+
+// `config_path` is read again on SIGHUP (and POST /-/reload).
+int run_daemon(const config::Config& config, const std::string& config_path, const DaemonOptions& options);
 
 }  // namespace logpulse

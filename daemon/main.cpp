@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
   app.add_flag("--explain", explain, "with --once: show which rules matched each line");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  logpulse::DaemonOptions daemon_options;
+  app.add_flag("--web.enable-lifecycle", daemon_options.enable_lifecycle,
+               "POST /-/reload reloads the configuration, POST /-/quit stops (as Prometheus)");
   unsigned threads = 0;
   app.add_option("--threads", threads, "with --once: matching threads (default: the number of cores)");
   app.add_option("logs", logs, "with --once: log files to read instead of the sources' paths");
@@ -104,7 +107,7 @@ int main(int argc, char** argv) {
       return result.unreadable_files > 0 && result.files == 0 ? 1 : 0;
     }
     rules.reset();
-    return logpulse::run_daemon(config, config_path);
+    return logpulse::run_daemon(config, config_path, daemon_options);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

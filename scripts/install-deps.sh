@@ -21,7 +21,10 @@ build_pkgs=(
 )
 test_pkgs=(
   python3 curl time
-  prometheus                # server + promtool for the scrape tests
+  prometheus                # server + promtool for the scrape tests and the deploy/ check
+  prometheus-alertmanager   # amtool check-config on deploy/alertmanager/
+  python3-yaml              # the deploy/ test parses the manifests (multi-document YAML)
+  systemd                   # systemd-analyze verify/security on the unit (no running systemd needed)
   util-linux                # unshare and setpriv (essential in Debian 12, named all the same)
   clang libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (scripts/fuzz.sh)
   llvm                      # llvm-symbolizer: function names and lines in sanitizer reports

@@ -36,6 +36,7 @@ std::string human_bytes(std::uint64_t bytes) {
 
 Response Router::handle(const Request& request) const {
   std::string_view path = request_path(request.target());
+  if (path == "/-/reload" || path == "/-/quit") return lifecycle(path, request);
   const bool known = path == "/metrics" || path == "/-/healthy" || path == "/-/ready" ||
                      path == "/api/v1/sources" || path == "/api/v1/alerts" || path == "/";
   if (!known) return make(status::not_found, "text/plain; charset=utf-8", "not found\n");
@@ -54,6 +55,26 @@ Response Router::handle(const Request& request) const {
   // Prometheus' shape; alert rules are not part of this version, so the list is empty.
   if (path == "/api/v1/alerts") return make(status::ok, "application/json", "{\"status\":\"success\",\"data\":{\"alerts\":[]}}\n");
   return status_page();
+}
+
+// Prometheus' answers (web/web.go), word for word, so scripts written for it work here.
+Response Router::lifecycle(std::string_view path, const Request& request) const {
+  const auto verb = request.method();
+  if (verb != beast::http::verb::post && verb != beast::http::verb::put) {
+    Response response = make(status::method_not_allowed, "text/plain; charset=utf-8", "Only POST or PUT requests allowed\n");
+    response.set(field::allow, "POST, PUT");
+    return response;
+  }
+  if (!lifecycle_.enabled)
+    return make(status::forbidden, "text/plain; charset=utf-8", "Lifecycle API is not enabled.\n");
+  if (path == "/-/quit") {
+    lifecycle_.quit();
+    return make(status::ok, "text/plain; charset=utf-8", "Requesting termination... Goodbye!\n");
+  }
+  const std::string error = lifecycle_.reload();
+  if (!error.empty())
+    return make(status::internal_server_error, "text/plain; charset=utf-8", "failed to reload config: " + error + "\n");
+  return make(status::ok, "text/plain; charset=utf-8", "configuration reloaded\n");
 }
 
 Response Router::metrics(const Request& request) const {
