@@ -1,0 +1,162 @@
+#include "window/log_bins.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace logpulse::window {
+namespace {
+const double kGamma = (1 + kRelativeAccuracy) / (1 - kRelativeAccuracy);
+const double kLogGamma = std::log(kGamma);
+}  // namespace
+
+int32_t LogBins::index(double v) {
+  return static_cast<int32_t>(std::ceil(std::log(v) / kLogGamma));
+}
+
+double LogBins::value_of(int32_t index) {
+  return 2 * std::exp(index * kLogGamma) / (kGamma + 1);
+}
+
+void LogBins::add(double v) {
+  ++total_;
+  if (!(v > 0)) {
+    ++zeros_;
+    return;
+  }
+  if (v == std::numeric_limits<double>::infinity()) v = std::numeric_limits<double>::max();
+  int32_t i = index(v);
+  grow_to(i);
+  if (i < offset_) i = offset_;  // collapsed into the lowest kept bin
+  ++counts_[static_cast<std::size_t>(i - offset_)];
+}
+
+void LogBins::grow_to(int32_t i) {
+  if (used_ == 0) {
+    offset_ = i;
+    used_ = 1;
+    if (counts_.empty()) counts_.resize(8);
+    return;
+  }
+  int32_t top = offset_ + static_cast<int32_t>(used_) - 1;
+  int32_t lo = std::min(offset_, i);
+  int32_t hi = std::max(top, i);
+  if (hi - lo + 1 > kMaxBins) lo = hi - kMaxBins + 1;  // collapse the lowest
+  if (lo == offset_ && hi == top) return;
+  auto size = static_cast<std::size_t>(hi - lo + 1);
+  if (lo > offset_) {
+    // Fold the bins below lo into lo, then shift the run down.
+    uint64_t folded = 0;
+    auto drop = static_cast<std::size_t>(lo - offset_);
+    for (std::size_t j = 0; j <= std::min<std::size_t>(drop, used_ - 1); ++j) folded += counts_[j];
+    if (drop < used_) {
+      std::move(counts_.begin() + static_cast<std::ptrdiff_t>(drop),
+                counts_.begin() + used_, counts_.begin());
+      counts_[0] = static_cast<uint32_t>(folded);
+      std::fill(counts_.begin() + static_cast<std::ptrdiff_t>(used_ - drop), counts_.end(), 0);
+    } else {
+      std::fill(counts_.begin(), counts_.end(), 0);
+      counts_[0] = static_cast<uint32_t>(folded);
+    }
+    if (counts_.size() < size) counts_.resize(size, 0);
+  } else if (lo < offset_) {
+    auto shift = static_cast<std::size_t>(offset_ - lo);
+    if (counts_.size() < size) counts_.resize(std::max(size, counts_.size() * 3 / 2), 0);
+    std::move_backward(counts_.begin(), counts_.begin() + used_,
+                       counts_.begin() + static_cast<std::ptrdiff_t>(used_ + shift));
+    std::fill(counts_.begin(), counts_.begin() + static_cast<std::ptrdiff_t>(shift), 0);
+  } else if (counts_.size() < size) {
+    counts_.resize(std::max(size, counts_.size() * 3 / 2), 0);
+  }
+  offset_ = lo;
+  used_ = static_cast<uint32_t>(size);
+}
+
+void LogBins::clear() {
+  std::fill(counts_.begin(), counts_.begin() + used_, 0);
+  used_ = 0;
+  zeros_ = 0;
+  total_ = 0;
+}
+
+void LogBins::write(BlobWriter& w) const {
+  w.u64(zeros_);
+  w.i64(offset_);
+  w.u64(used_);
+  for (uint32_t j = 0; j < used_; ++j) w.u64(counts_[j]);
+}
+
+bool LogBins::read(BlobReader& r) {
+  clear();
+  zeros_ = r.u64();
+  auto offset = r.i64();
+  auto used = r.count();
+  if (!r.ok() || used > static_cast<uint64_t>(kMaxBins) || offset < INT32_MIN / 2 ||
+      offset > INT32_MAX / 2) {
+    return false;
+  }
+  offset_ = static_cast<int32_t>(offset);
+  used_ = static_cast<uint32_t>(used);
+  counts_.assign(std::max<std::size_t>(used_, 8), 0);
+  total_ = zeros_;
+  for (uint32_t j = 0; j < used_; ++j) {
+    counts_[j] = static_cast<uint32_t>(r.u64());
+    total_ += counts_[j];
+  }
+  if (used_ == 0) counts_.clear();
+  return r.ok();
+}
+
+void QuantileMerger::reset() {
+  std::fill(counts_.begin(), counts_.begin() + static_cast<std::ptrdiff_t>(size_), 0);
+  size_ = 0;
+  zeros_ = 0;
+  total_ = 0;
+}
+
+void QuantileMerger::add(const LogBins& bins) {
+  zeros_ += bins.zeros();
+  total_ += bins.total();
+  std::size_t used = bins.used();
+  if (used == 0) return;
+  int32_t lo = bins.offset();
+  int32_t hi = lo + static_cast<int32_t>(used) - 1;
+  int32_t new_lo = size_ ? std::min(offset_, lo) : lo;
+  int32_t new_hi = size_ ? std::max(offset_ + static_cast<int32_t>(size_) - 1, hi) : hi;
+  if (new_hi - new_lo + 1 > kMaxBins) new_lo = new_hi - kMaxBins + 1;
+  auto new_size = static_cast<std::size_t>(new_hi - new_lo + 1);
+  if (size_ == 0) {
+    offset_ = new_lo;
+  } else if (new_lo != offset_) {
+    // Re-base the run at new_lo (folding bins below a collapsed edge into it).
+    std::vector<uint64_t> moved(std::max(new_size, counts_.size()), 0);
+    for (std::size_t j = 0; j < size_; ++j) {
+      int32_t i = std::max(new_lo, offset_ + static_cast<int32_t>(j));
+      moved[static_cast<std::size_t>(i - new_lo)] += counts_[j];
+    }
+    counts_.swap(moved);
+    offset_ = new_lo;
+  }
+  if (counts_.size() < new_size) counts_.resize(new_size, 0);
+  size_ = new_size;
+  const auto& c = bins.counts();
+  for (std::size_t j = 0; j < used; ++j) {
+    int32_t i = std::max(offset_, lo + static_cast<int32_t>(j));
+    counts_[static_cast<std::size_t>(i - offset_)] += c[j];
+  }
+}
+
+double QuantileMerger::quantile(double q) const {
+  if (total_ == 0) return std::numeric_limits<double>::quiet_NaN();
+  q = std::clamp(q, 0.0, 1.0);
+  auto rank = static_cast<uint64_t>(q * static_cast<double>(total_ - 1));
+  if (rank < zeros_) return 0;
+  uint64_t seen = zeros_;
+  for (std::size_t j = 0; j < size_; ++j) {
+    seen += counts_[j];
+    if (seen > rank) return LogBins::value_of(offset_ + static_cast<int32_t>(j));
+  }
+  return LogBins::value_of(offset_ + static_cast<int32_t>(size_) - 1);
+}
+
+}  // namespace logpulse::window
