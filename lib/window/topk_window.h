@@ -6,12 +6,17 @@
 // one inherits that as its error (Space-Saving, Metwally et al.), so a label set that
 // arrives often enough climbs above the table's floor instead of being evicted again.
 //
-// Guarantees: while at most C label sets have lines in the window, every count is exact.
-// Beyond that, a label set is reported exactly when it has been in the table since its
-// first line in the window; it can only be evicted while its count + error is the table's
-// lowest, which is at most (lines in the last two windows) / C, so a label set holding
-// more than 1/k of the window's lines is not evicted once it has more than 2/32 of that
-// share... see README "Windows" for the argument and the tests for the adversarial cases.
+// Guarantees: while at most C label sets have lines in the window, every count is exact
+// (expired entries are swept before anything is evicted). Beyond that, a reported count is
+// the exact number of the label set's lines in the window since it (last) entered the table:
+// exact when it has stayed in the table through the window, otherwise low by the lines it
+// had when evicted, and an entry is evicted only while it has the table's lowest count +
+// error. Space-Saving proves that floor is at most N / C for a stream that never expires;
+// here an inherited error expires one window after it was inherited, so the floor follows
+// the lines of the recent windows, not all time. A label set holding more than 1/k of the
+// window's lines climbs above the floor within its first lines (C = 32 k) and stays exact;
+// window_topk_test.cpp checks this with 10^6 distinct label sets, for a heavy label set
+// present from the start and one that first appears once the table is full of others.
 // Memory: C * (kBuckets * 8 + ~100 bytes + key), independent of the number of label sets.
 // add(): no allocation for a label set in the table; an eviction reuses the evicted node
 // (its key's buffer) and scans the table (O(C), counts cached per bucket).

@@ -21,11 +21,7 @@ using namespace logpulse;
 using namespace std::chrono_literals;
 
 inline window::WindowSpec spec_of(window::Agg agg, std::chrono::nanoseconds over = 60s) {
-  window::WindowSpec s;
-  s.name = "w";
-  s.agg = agg;
-  s.over = over;
-  return s;
+  return window::WindowSpec{.name = std::string("w"), .agg = agg, .over = over};
 }
 
 // Reads a window into label-key -> value (for non-quantile windows).
