@@ -11,75 +11,129 @@ TopkWindow::TopkWindow(const WindowSpec& spec)
       capacity_(std::max<std::size_t>(
           1, std::min(spec.max_series,
                       spec.topk_capacity ? spec.topk_capacity
-                                         : std::max<std::size_t>(32 * spec.k, 256)))) {
-  map_.reserve(capacity_);
-}
+                                         : std::max<std::size_t>(32 * spec.k, 256)))) {}
 
 std::size_t TopkWindow::memory_bytes() const {
-  std::size_t bytes = map_.bucket_count() * sizeof(void*) + ranked_.capacity() * sizeof(ranked_[0]);
-  for (const auto& [key, e] : map_) {
-    bytes += sizeof(std::pair<const std::string, Entry>) + 2 * sizeof(void*) + 8 +
-             (key.capacity() > 15 ? key.capacity() + 1 : 0);
+  std::size_t bytes = index_.bucket_count() * sizeof(void*) +
+                      index_.size() * (sizeof(std::pair<std::string_view, uint32_t>) + 16) +
+                      (heap_.capacity() + free_.capacity()) * sizeof(uint32_t) +
+                      entries_.capacity() * sizeof(entries_[0]) +
+                      ranked_.capacity() * sizeof(ranked_[0]);
+  for (const auto& e : entries_) {
+    bytes += sizeof(Entry) + 16 + (e->key.capacity() > 15 ? e->key.capacity() + 1 : 0);
   }
   return bytes;
 }
 
-uint64_t TopkWindow::total_of(Entry& e, int64_t now_bucket) {
-  if (e.total_at != now_bucket) {
-    e.total = 0;
-    e.ring.for_each_live(now_bucket, [&](int64_t, const Cell& c) { e.total += c.n; });
-    e.total_at = now_bucket;
-  }
-  return e.total;
+void TopkWindow::swap_heap(uint32_t a, uint32_t b) {
+  std::swap(heap_[a], heap_[b]);
+  entries_[heap_[a]]->heap_pos = a;
+  entries_[heap_[b]]->heap_pos = b;
 }
 
-uint64_t TopkWindow::rank_of(Entry& e, int64_t now_bucket) {
-  bool error_live = e.error_bucket > now_bucket - kBuckets;
-  return total_of(e, now_bucket) + (error_live ? e.error : 0);
+void TopkWindow::sift_up(uint32_t pos) {
+  while (pos > 0) {
+    uint32_t parent = (pos - 1) / 2;
+    if (rank(*entries_[heap_[parent]]) <= rank(*entries_[heap_[pos]])) return;
+    swap_heap(pos, parent);
+    pos = parent;
+  }
+}
+
+void TopkWindow::sift_down(uint32_t pos) {
+  const auto n = static_cast<uint32_t>(heap_.size());
+  for (;;) {
+    uint32_t least = pos, left = 2 * pos + 1, right = left + 1;
+    if (left < n && rank(*entries_[heap_[left]]) < rank(*entries_[heap_[least]])) least = left;
+    if (right < n && rank(*entries_[heap_[right]]) < rank(*entries_[heap_[least]])) least = right;
+    if (least == pos) return;
+    swap_heap(pos, least);
+    pos = least;
+  }
+}
+
+void TopkWindow::heap_push(uint32_t slot) {
+  entries_[slot]->heap_pos = static_cast<uint32_t>(heap_.size());
+  heap_.push_back(slot);
+  sift_up(entries_[slot]->heap_pos);
+}
+
+void TopkWindow::rerank(int64_t now_bucket) {
+  if (ranked_at_ == now_bucket) return;
+  ranked_at_ = now_bucket;
+  heap_.clear();
+  for (uint32_t slot = 0; slot < entries_.size(); ++slot) {
+    Entry& e = *entries_[slot];
+    if (!e.used) continue;
+    if (e.ring.expired(now_bucket)) {
+      index_.erase(std::string_view(e.key));
+      e.used = false;
+      free_.push_back(slot);
+      continue;
+    }
+    e.total = 0;
+    e.ring.for_each_live(now_bucket, [&](int64_t, const Cell& c) { e.total += c.n; });
+    if (e.error_bucket <= now_bucket - kBuckets) e.error = 0;
+    e.heap_pos = static_cast<uint32_t>(heap_.size());
+    heap_.push_back(slot);
+  }
+  for (auto pos = static_cast<uint32_t>(heap_.size() / 2); pos-- > 0;) sift_down(pos);
+}
+
+// A slot for the label set in scratch_: a free one, a new one, or the evicted lowest.
+uint32_t TopkWindow::take_slot(int64_t now_bucket) {
+  uint32_t slot;
+  uint64_t error = 0;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else if (entries_.size() < capacity_) {
+    slot = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(std::make_unique<Entry>());
+  } else {
+    slot = heap_[0];
+    Entry& victim = *entries_[slot];
+    error = rank(victim);
+    ++evicted_;
+    auto node = index_.extract(std::string_view(victim.key));
+    victim.key.assign(scratch_);
+    node.key() = victim.key;
+    node.mapped() = slot;
+    index_.insert(std::move(node));
+    victim.ring.reset();
+    victim.total = 0;
+    victim.error = error;
+    victim.error_bucket = now_bucket;
+    return slot;  // still at the heap's root; the caller's increment sifts it down
+  }
+  Entry& e = *entries_[slot];
+  e.key.assign(scratch_);
+  e.ring.reset();
+  e.total = 0;
+  e.error = 0;
+  e.error_bucket = now_bucket;
+  e.used = true;
+  index_.emplace(std::string_view(e.key), slot);
+  heap_push(slot);
+  return slot;
 }
 
 void TopkWindow::place(const Sample& sample, int64_t bucket) {
   const int64_t now = now_bucket();
+  rerank(now);
   join_labels(sample.labels, scratch_);
-  auto it = map_.find(std::string_view(scratch_));
-  if (it == map_.end()) {
-    uint64_t error = 0;
-    if (map_.size() >= capacity_ && swept_at_ != now) {
-      swept_at_ = now;
-      expire(now);
-    }
-    if (map_.size() >= capacity_) {
-      auto victim = map_.begin();
-      uint64_t lowest = UINT64_MAX;
-      for (auto j = map_.begin(); j != map_.end(); ++j) {
-        uint64_t r = rank_of(j->second, now);
-        if (r < lowest) lowest = r, victim = j;
-      }
-      error = lowest;
-      ++evicted_;
-      auto node = map_.extract(victim);
-      node.key().assign(scratch_);
-      node.mapped() = Entry{};
-      it = map_.insert(std::move(node)).position;
-    } else {
-      it = map_.try_emplace(scratch_).first;
-    }
-    it->second.error = error;
-    it->second.error_bucket = now;
-  }
-  Entry& e = it->second;
+  auto it = index_.find(std::string_view(scratch_));
+  uint32_t slot = it != index_.end() ? it->second : take_slot(now);
+  Entry& e = *entries_[slot];
   ++e.ring.at(bucket).n;
-  if (e.total_at == now) ++e.total;
+  ++e.total;
+  sift_down(e.heap_pos);
 }
 
-void TopkWindow::expire(int64_t now_bucket) {
-  std::erase_if(map_, [&](const auto& kv) { return kv.second.ring.expired(now_bucket); });
-}
-
-void TopkWindow::collect(int64_t now_bucket, std::vector<Point>& out) {
+void TopkWindow::collect(int64_t, std::vector<Point>& out) {
   ranked_.clear();
-  for (auto& [key, e] : map_) {
-    if (uint64_t n = total_of(e, now_bucket)) ranked_.emplace_back(n, key);
+  for (const auto& e : entries_) {
+    if (e->used && e->total) ranked_.emplace_back(e->total, e->key);
   }
   std::size_t k = std::min(spec().k, ranked_.size());
   auto heavier = [](const auto& a, const auto& b) {
@@ -92,13 +146,23 @@ void TopkWindow::collect(int64_t now_bucket, std::vector<Point>& out) {
   }
 }
 
+void TopkWindow::clear() {
+  entries_.clear();
+  index_.clear();
+  heap_.clear();
+  free_.clear();
+  ranked_at_ = INT64_MIN;
+}
+
 // Per entry: key, newest bucket, error, error bucket age, used cells as (age, count).
 void TopkWindow::save_series(std::string& out) const {
   BlobWriter w(out);
-  w.u64(map_.size());
-  for (const auto& [key, e] : map_) {
+  w.u64(index_.size());
+  for (const auto& entry : entries_) {
+    const Entry& e = *entry;
+    if (!e.used) continue;
     const int64_t newest = e.ring.newest();
-    w.bytes(key);
+    w.bytes(e.key);
     w.i64(newest);
     w.u64(e.error);
     w.i64(newest - e.error_bucket);
@@ -116,7 +180,12 @@ bool TopkWindow::restore_series(std::string_view blob) {
   for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
     std::string_view key = r.bytes();
     int64_t newest = r.i64();
-    Entry& e = map_.try_emplace(std::string(key)).first->second;
+    if (!r.ok() || index_.count(key) || entries_.size() >= capacity_) return false;
+    auto slot = static_cast<uint32_t>(entries_.size());
+    Entry& e = *entries_.emplace_back(std::make_unique<Entry>());
+    e.key.assign(key);
+    e.used = true;
+    index_.emplace(std::string_view(e.key), slot);
     e.error = r.u64();
     e.error_bucket = newest - r.i64();
     for (uint64_t cells = r.count(); cells > 0 && r.ok(); --cells) {
@@ -126,6 +195,7 @@ bool TopkWindow::restore_series(std::string_view blob) {
       e.ring.at(newest - age).n = r.u64();
     }
   }
+  ranked_at_ = INT64_MIN;  // totals and heap are rebuilt at the next add or read
   return r.ok() && r.at_end();
 }
 

@@ -17,12 +17,14 @@
 // window's lines climbs above the floor within its first lines (C = 32 k) and stays exact;
 // window_topk_test.cpp checks this with 10^6 distinct label sets, for a heavy label set
 // present from the start and one that first appears once the table is full of others.
-// Memory: C * (kBuckets * 8 + ~100 bytes + key), independent of the number of label sets.
-// add(): no allocation for a label set in the table; an eviction reuses the evicted node
-// (its key's buffer) and scans the table (O(C), counts cached per bucket).
+// Memory: C * (kBuckets * 8 + ~120 bytes + key), independent of the number of label sets.
+// add(): no allocation for a label set in the table; an eviction reuses the evicted entry and
+// its index node. Counts + errors only grow between bucket boundaries, so the table is a
+// min-heap on them (O(log C) per record), re-ranked in O(C * kBuckets) once per bucket.
 // Thread safety as Window.
 #pragma once
 
+#include <memory>
 #include <unordered_map>
 
 #include "window/bucket_ring.h"
@@ -34,7 +36,7 @@ namespace logpulse::window {
 class TopkWindow final : public Window {
  public:
   explicit TopkWindow(const WindowSpec& spec);
-  std::size_t series() const override { return map_.size(); }
+  std::size_t series() const override { return index_.size(); }
   std::size_t memory_bytes() const override;
   std::size_t capacity() const { return capacity_; }
   uint64_t evicted_total() const { return evicted_; }
@@ -45,28 +47,40 @@ class TopkWindow final : public Window {
     void clear() { n = 0; }
   };
   struct Entry {
+    std::string key;
     BucketRing<Cell> ring;
-    uint64_t error = 0;           // inherited at insertion; meaningless once that bucket left
-    int64_t error_bucket = 0;     // bucket of insertion
-    uint64_t total = 0;           // lines in the window as of total_at
-    int64_t total_at = INT64_MIN;
+    uint64_t total = 0;        // lines in the window as of ranked_at_ (plus those since)
+    uint64_t error = 0;        // inherited at insertion; dropped once that bucket has left
+    int64_t error_bucket = 0;  // bucket of insertion
+    uint32_t heap_pos = 0;
+    bool used = false;
   };
 
-  uint64_t total_of(Entry& e, int64_t now_bucket);
-  uint64_t rank_of(Entry& e, int64_t now_bucket);
+  // Recomputes totals and ranks for the present bucket, frees expired entries, rebuilds the
+  // heap. Runs when the present bucket moves.
+  void rerank(int64_t now_bucket);
+  uint64_t rank(const Entry& e) const { return e.total + e.error; }
+  uint32_t take_slot(int64_t now_bucket);
+  void heap_push(uint32_t slot);
+  void sift_down(uint32_t pos);
+  void sift_up(uint32_t pos);
+  void swap_heap(uint32_t a, uint32_t b);
 
   void place(const Sample& sample, int64_t bucket) override;
   void collect(int64_t now_bucket, std::vector<Point>& out) override;
-  void expire(int64_t now_bucket) override;
-  void clear() override { map_.clear(); }
+  void expire(int64_t now_bucket) override { rerank(now_bucket); }
+  void clear() override;
   void save_series(std::string& out) const override;
   bool restore_series(std::string_view blob) override;
 
-  std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> map_;
-  std::string scratch_;
   std::size_t capacity_;
+  std::vector<std::unique_ptr<Entry>> entries_;  // stable: index_ keys view Entry::key
+  std::unordered_map<std::string_view, uint32_t, KeyHash, std::equal_to<>> index_;
+  std::vector<uint32_t> heap_;  // min-heap of used slots by rank()
+  std::vector<uint32_t> free_;  // slots of expired entries
+  std::string scratch_;
+  int64_t ranked_at_ = INT64_MIN;
   uint64_t evicted_ = 0;
-  int64_t swept_at_ = INT64_MIN;  // expired entries are swept at most once per bucket
   std::vector<std::pair<uint64_t, std::string_view>> ranked_;
 };
 
