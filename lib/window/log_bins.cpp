@@ -26,9 +26,30 @@ void LogBins::add(double v) {
   }
   if (v == std::numeric_limits<double>::infinity()) v = std::numeric_limits<double>::max();
   int32_t i = index(v);
+  if (dense_) return add_dense(i, 1);
+  auto it = std::lower_bound(sparse_.begin(), sparse_.end(), i,
+                             [](const auto& bin, int32_t x) { return bin.first < x; });
+  if (it != sparse_.end() && it->first == i) {
+    ++it->second;
+  } else if (sparse_.size() < kSparseBins) {
+    sparse_.insert(it, {i, 1});
+  } else {
+    make_dense();
+    add_dense(i, 1);
+  }
+}
+
+void LogBins::make_dense() {
+  dense_ = true;
+  used_ = 0;
+  for (const auto& [bin, n] : sparse_) add_dense(bin, n);
+  std::vector<std::pair<int32_t, uint32_t>>().swap(sparse_);
+}
+
+void LogBins::add_dense(int32_t i, uint32_t n) {
   grow_to(i);
   if (i < offset_) i = offset_;  // collapsed into the lowest kept bin
-  ++counts_[static_cast<std::size_t>(i - offset_)];
+  counts_[static_cast<std::size_t>(i - offset_)] += n;
 }
 
 void LogBins::grow_to(int32_t i) {
@@ -75,12 +96,21 @@ void LogBins::grow_to(int32_t i) {
 void LogBins::clear() {
   std::fill(counts_.begin(), counts_.begin() + used_, 0);
   used_ = 0;
+  sparse_.clear();
   zeros_ = 0;
   total_ = 0;
 }
 
+// Sparse: 0, zeros, pairs (bin delta, count). Dense: 1, zeros, offset, width, counts.
 void LogBins::write(BlobWriter& w) const {
+  w.u64(dense_ ? 1 : 0);
   w.u64(zeros_);
+  if (!dense_) {
+    w.u64(sparse_.size());
+    int32_t last = 0;
+    for (const auto& [bin, n] : sparse_) w.i64(bin - last), w.u64(n), last = bin;
+    return;
+  }
   w.i64(offset_);
   w.u64(used_);
   for (uint32_t j = 0; j < used_; ++j) w.u64(counts_[j]);
@@ -88,22 +118,43 @@ void LogBins::write(BlobWriter& w) const {
 
 bool LogBins::read(BlobReader& r) {
   clear();
+  uint64_t kind = r.u64();
   zeros_ = r.u64();
+  total_ = zeros_;
+  if (kind == 0) {
+    dense_ = false;
+    uint64_t n = r.count();
+    if (n > kSparseBins) return false;
+    int64_t bin = 0;
+    for (uint64_t j = 0; j < n && r.ok(); ++j) {
+      bin += r.i64();
+      uint64_t count = r.u64();
+      if (bin < INT32_MIN / 2 || bin > INT32_MAX / 2 || count == 0 || count > UINT32_MAX ||
+          (!sparse_.empty() && bin <= sparse_.back().first)) {
+        return false;
+      }
+      sparse_.emplace_back(static_cast<int32_t>(bin), static_cast<uint32_t>(count));
+      total_ += count;
+    }
+    return r.ok();
+  }
+  if (kind != 1) return false;
+  dense_ = true;
   auto offset = r.i64();
   auto used = r.count();
-  if (!r.ok() || used > static_cast<uint64_t>(kMaxBins) || offset < INT32_MIN / 2 ||
-      offset > INT32_MAX / 2) {
+  if (!r.ok() || used == 0 || used > static_cast<uint64_t>(kMaxBins) ||
+      offset < INT32_MIN / 2 || offset > INT32_MAX / 2) {
     return false;
   }
   offset_ = static_cast<int32_t>(offset);
   used_ = static_cast<uint32_t>(used);
-  counts_.assign(std::max<std::size_t>(used_, 8), 0);
-  total_ = zeros_;
+  if (counts_.size() < used_) counts_.resize(used_, 0);
   for (uint32_t j = 0; j < used_; ++j) {
-    counts_[j] = static_cast<uint32_t>(r.u64());
-    total_ += counts_[j];
+    uint64_t count = r.u64();
+    if (count > UINT32_MAX) return false;
+    counts_[j] = static_cast<uint32_t>(count);
+    total_ += count;
   }
-  if (used_ == 0) counts_.clear();
   return r.ok();
 }
 
@@ -117,10 +168,9 @@ void QuantileMerger::reset() {
 void QuantileMerger::add(const LogBins& bins) {
   zeros_ += bins.zeros();
   total_ += bins.total();
-  std::size_t used = bins.used();
-  if (used == 0) return;
-  int32_t lo = bins.offset();
-  int32_t hi = lo + static_cast<int32_t>(used) - 1;
+  if (bins.total() == bins.zeros()) return;
+  int32_t lo = bins.lowest();
+  int32_t hi = bins.highest();
   int32_t new_lo = size_ ? std::min(offset_, lo) : lo;
   int32_t new_hi = size_ ? std::max(offset_ + static_cast<int32_t>(size_) - 1, hi) : hi;
   if (new_hi - new_lo + 1 > kMaxBins) new_lo = new_hi - kMaxBins + 1;
@@ -139,11 +189,9 @@ void QuantileMerger::add(const LogBins& bins) {
   }
   if (counts_.size() < new_size) counts_.resize(new_size, 0);
   size_ = new_size;
-  const auto& c = bins.counts();
-  for (std::size_t j = 0; j < used; ++j) {
-    int32_t i = std::max(offset_, lo + static_cast<int32_t>(j));
-    counts_[static_cast<std::size_t>(i - offset_)] += c[j];
-  }
+  bins.for_each_bin([&](int32_t bin, uint64_t n) {
+    counts_[static_cast<std::size_t>(std::max(offset_, bin) - offset_)] += n;
+  });
 }
 
 double QuantileMerger::quantile(double q) const {

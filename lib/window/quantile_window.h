@@ -1,10 +1,12 @@
 // QuantileWindow: the `quantile` aggregation, several quantiles of `of` per label set, each
 // within 1% relative error of the exact value (rank floor(q * (n - 1)) of the window's
 // values). Each label set holds a BucketRing of LogBins (log_bins.h), merged at read.
-// Memory per label set: kBuckets runs of bins, each as wide as the spread of the values in
-// that bucket: about 4 * 230 bytes per decade spanned (latencies from 1 ms to 10 s: ~1 KiB
-// per bucket, 55 KiB per label set), at most kBuckets * kMaxBins * 4 bytes = 600 KiB.
-// add() allocates only when a bucket meets a wider spread of values than it held before.
+// Memory per label set: kBuckets LogBins of 72 bytes, plus per bucket 8 bytes per bin used
+// while sparse (<= 48 bins), then 4 bytes per bin of the values' spread (116 bins per
+// decade): ~28 KiB per decade spanned for a busy label set, at most kBuckets * kMaxBins * 4
+// bytes = 600 KiB; a label set with a few values per bucket takes a few KiB.
+// add() allocates only while a bucket's sparse list grows or its run widens, and a bucket
+// keeps its memory when it is reused, so a steady label set stops allocating.
 // Thread safety as Window.
 #pragma once
 

@@ -55,11 +55,11 @@ TEST_CASE("window checkpoint round trip for every aggregation, then both slide a
     std::lognormal_distribution<double> value(0, 2);
     const std::string_view methods[] = {"GET", "POST", "PUT", "DELETE", "HEAD"};
     std::string key;
-    for (int i = 0; i < 20'000; ++i) {
+    for (int i = 0; i < 60'000; ++i) {
       std::string_view m = methods[rng() % 5];
-      key = "client" + std::to_string(rng() % (i < 10'000 ? 100 : 5000));
+      key = "client" + std::to_string(rng() % (i < 30'000 ? 100 : 5000));
       w->add({.labels = std::span(&m, 1), .value = value(rng), .key = key}, clock.wall());
-      if (i % 100 == 0) clock.advance(1s);  // 200 s of a 300 s window
+      if (i % 300 == 0) clock.advance(1s);  // 200 s of a 300 s window; quantile buckets go dense
     }
     w->add({.labels = methods, .value = 1}, clock.wall() - 1h, clock.wall());  // one late
     std::string blob;

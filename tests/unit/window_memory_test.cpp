@@ -16,7 +16,7 @@ TEST_CASE("window memory per label set stays within the README bounds") {
   };
   for (Bound b : {Bound{Agg::kCount, 600}, Bound{Agg::kRate, 600}, Bound{Agg::kSum, 1100},
                   Bound{Agg::kAvg, 1100}, Bound{Agg::kMin, 600}, Bound{Agg::kMax, 600},
-                  Bound{Agg::kQuantile, 70 * 1024}, Bound{Agg::kDistinct, 1200},
+                  Bound{Agg::kQuantile, 12 * 1024}, Bound{Agg::kDistinct, 1200},
                   Bound{Agg::kTopk, 700}}) {
     const std::string agg_text = window::agg_name(b.agg);
     CAPTURE(agg_text);

@@ -119,7 +119,7 @@ TEST_CASE("window quantile bins collapse the lowest beyond kMaxBins, keeping the
   std::vector<double> added{1e-200};  // far below: collapses into the lowest kept bin
   for (int i = 0; i < 99; ++i) added.push_back(1.0 + i);
   for (double v : added) bins.add(v);
-  CHECK(bins.used() <= static_cast<uint32_t>(window::kMaxBins));
+  CHECK(bins.width() <= static_cast<uint32_t>(window::kMaxBins));
   window::QuantileMerger m;
   m.add(bins);
   CHECK(m.quantile(0) > 1e-200);  // reported too high: the documented cost of the bound
@@ -143,5 +143,5 @@ TEST_CASE("window quantile a bucket stops allocating once its range is known") {
     for (int i = 1; i <= 1000; ++i) bins.add(i * 0.001);
   }
   CHECK(bins.memory_bytes() == bytes);
-  MESSAGE("bins for 1e-3..1 (3 decades): ", bins.used(), " (", bytes, " bytes)");
+  MESSAGE("bins for 1e-3..1 (3 decades): ", bins.width(), " (", bytes, " bytes)");
 }
