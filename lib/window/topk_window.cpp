@@ -25,6 +25,13 @@ std::size_t TopkWindow::memory_bytes() const {
   return bytes;
 }
 
+bool TopkWindow::lower(uint32_t a, uint32_t b) const {
+  const Entry& x = *entries_[a];
+  const Entry& y = *entries_[b];
+  uint64_t rx = rank(x), ry = rank(y);
+  return rx != ry ? rx < ry : x.sequence < y.sequence;
+}
+
 void TopkWindow::swap_heap(uint32_t a, uint32_t b) {
   std::swap(heap_[a], heap_[b]);
   entries_[heap_[a]]->heap_pos = a;
@@ -34,7 +41,7 @@ void TopkWindow::swap_heap(uint32_t a, uint32_t b) {
 void TopkWindow::sift_up(uint32_t pos) {
   while (pos > 0) {
     uint32_t parent = (pos - 1) / 2;
-    if (rank(*entries_[heap_[parent]]) <= rank(*entries_[heap_[pos]])) return;
+    if (!lower(heap_[pos], heap_[parent])) return;
     swap_heap(pos, parent);
     pos = parent;
   }
@@ -44,8 +51,8 @@ void TopkWindow::sift_down(uint32_t pos) {
   const auto n = static_cast<uint32_t>(heap_.size());
   for (;;) {
     uint32_t least = pos, left = 2 * pos + 1, right = left + 1;
-    if (left < n && rank(*entries_[heap_[left]]) < rank(*entries_[heap_[least]])) least = left;
-    if (right < n && rank(*entries_[heap_[right]]) < rank(*entries_[heap_[least]])) least = right;
+    if (left < n && lower(heap_[left], heap_[least])) least = left;
+    if (right < n && lower(heap_[right], heap_[least])) least = right;
     if (least == pos) return;
     swap_heap(pos, least);
     pos = least;
@@ -93,7 +100,7 @@ uint32_t TopkWindow::take_slot(int64_t now_bucket) {
   } else {
     slot = heap_[0];
     Entry& victim = *entries_[slot];
-    error = rank(victim);
+    error = victim.total;
     ++evicted_;
     auto node = index_.extract(std::string_view(victim.key));
     victim.key.assign(scratch_);
@@ -104,6 +111,7 @@ uint32_t TopkWindow::take_slot(int64_t now_bucket) {
     victim.total = 0;
     victim.error = error;
     victim.error_bucket = now_bucket;
+    victim.sequence = ++sequence_;
     return slot;  // still at the heap's root; the caller's increment sifts it down
   }
   Entry& e = *entries_[slot];
@@ -112,6 +120,7 @@ uint32_t TopkWindow::take_slot(int64_t now_bucket) {
   e.total = 0;
   e.error = 0;
   e.error_bucket = now_bucket;
+  e.sequence = ++sequence_;
   e.used = true;
   index_.emplace(std::string_view(e.key), slot);
   heap_push(slot);

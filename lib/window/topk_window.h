@@ -8,15 +8,15 @@
 //
 // Guarantees: while at most C label sets have lines in the window, every count is exact
 // (expired entries are swept before anything is evicted). Beyond that, a reported count is
-// the exact number of the label set's lines in the window since it (last) entered the table:
-// exact when it has stayed in the table through the window, otherwise low by the lines it
-// had when evicted, and an entry is evicted only while it has the table's lowest count +
-// error. Space-Saving proves that floor is at most N / C for a stream that never expires;
-// here an inherited error expires one window after it was inherited, so the floor follows
-// the lines of the recent windows, not all time. A label set holding more than 1/k of the
-// window's lines climbs above the floor within its first lines (C = 32 k) and stays exact;
-// window_topk_test.cpp checks this with 10^6 distinct label sets, for a heavy label set
-// present from the start and one that first appears once the table is full of others.
+// the exact number of the label set's lines in the window since it (last) entered the table.
+// The newcomer inherits the evicted entry's count (not its rank), so each line adds 1 to
+// the table's sum of count + error once, and an error expires one window after it was
+// inherited: the sum is at most N2 = the lines of the last two windows, and the eviction
+// floor (the lowest count + error) at most N2 / C. A label set whose count in the window is
+// above N2 / C is therefore never evicted: with C = 32 k and a steady rate, one holding more
+// than 1/16 of 1/k of the window's lines keeps its entry, so a label set holding more than
+// 1/k of the lines throughout the window is reported with its exact count. Among equal
+// ranks the oldest entry is evicted, so a newcomer gets the time to reach its second line.
 // Memory: C * (kBuckets * 8 + ~120 bytes + key), independent of the number of label sets.
 // add(): no allocation for a label set in the table; an eviction reuses the evicted entry and
 // its index node. Counts + errors only grow between bucket boundaries, so the table is a
@@ -50,8 +50,9 @@ class TopkWindow final : public Window {
     std::string key;
     BucketRing<Cell> ring;
     uint64_t total = 0;        // lines in the window as of ranked_at_ (plus those since)
-    uint64_t error = 0;        // inherited at insertion; dropped once that bucket has left
+    uint64_t error = 0;        // the evicted entry's count; dropped once a window has passed
     int64_t error_bucket = 0;  // bucket of insertion
+    uint64_t sequence = 0;     // insertion order: among equal ranks the oldest goes first
     uint32_t heap_pos = 0;
     bool used = false;
   };
@@ -60,6 +61,7 @@ class TopkWindow final : public Window {
   // heap. Runs when the present bucket moves.
   void rerank(int64_t now_bucket);
   uint64_t rank(const Entry& e) const { return e.total + e.error; }
+  bool lower(uint32_t a, uint32_t b) const;
   uint32_t take_slot(int64_t now_bucket);
   void heap_push(uint32_t slot);
   void sift_down(uint32_t pos);
@@ -81,6 +83,7 @@ class TopkWindow final : public Window {
   std::string scratch_;
   int64_t ranked_at_ = INT64_MIN;
   uint64_t evicted_ = 0;
+  uint64_t sequence_ = 0;
   std::vector<std::pair<uint64_t, std::string_view>> ranked_;
 };
 
