@@ -11,7 +11,7 @@ TopkWindow::TopkWindow(const WindowSpec& spec)
       capacity_(std::max<std::size_t>(
           1, std::min(spec.max_series,
                       spec.topk_capacity ? spec.topk_capacity
-                                         : std::max<std::size_t>(32 * spec.k, 256)))) {}
+                                         : std::max<std::size_t>(32 * spec.k, 1024)))) {}
 
 std::size_t TopkWindow::memory_bytes() const {
   std::size_t bytes = index_.bucket_count() * sizeof(void*) +

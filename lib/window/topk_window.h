@@ -1,6 +1,6 @@
 // TopkWindow: the `topk` aggregation, the k label sets with the most lines in the window,
 // each with its count. Label sets live in a table of C = spec.topk_capacity entries
-// (default max(32 k, 256), at most max_series), each an exact count ring (BucketRing of
+// (default max(32 k, 1024), at most max_series), each an exact count ring (BucketRing of
 // 8-byte cells) started when the label set entered the table. When a new label set finds
 // the table full, the entry with the lowest count + inherited error is evicted and the new
 // one inherits that as its error (Space-Saving, Metwally et al.), so a label set that

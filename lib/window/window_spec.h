@@ -26,7 +26,7 @@ struct WindowSpec {
   std::vector<double> quantiles;   // kQuantile: each in [0, 1]
   std::size_t k = 10;              // kTopk: label sets exported
   std::size_t max_series = 10000;  // label sets held; more are dropped and counted
-  // kTopk: entries of its Space-Saving table (0: max(32 * k, 256), capped by max_series).
+  // kTopk: entries of its Space-Saving table (0: max(32 * k, 1024), capped by max_series).
   std::size_t topk_capacity = 0;
 };
 
