@@ -101,19 +101,20 @@ void LogBins::clear() {
   total_ = 0;
 }
 
-// Sparse: 0, zeros, pairs (bin delta, count). Dense: 1, zeros, offset, width, counts.
+// 0 (sparse) or 1 (dense), zeros, the number of bins used, then (bin delta, count) pairs:
+// a dense run is written as its non-empty bins, so zeros inside it cost nothing.
 void LogBins::write(BlobWriter& w) const {
   w.u64(dense_ ? 1 : 0);
   w.u64(zeros_);
-  if (!dense_) {
-    w.u64(sparse_.size());
-    int32_t last = 0;
-    for (const auto& [bin, n] : sparse_) w.i64(bin - last), w.u64(n), last = bin;
-    return;
-  }
-  w.i64(offset_);
-  w.u64(used_);
-  for (uint32_t j = 0; j < used_; ++j) w.u64(counts_[j]);
+  uint64_t bins = 0;
+  for_each_bin([&](int32_t, uint32_t) { ++bins; });
+  w.u64(bins);
+  int32_t last = 0;
+  for_each_bin([&](int32_t bin, uint32_t n) {
+    w.i64(bin - last);
+    w.u64(n);
+    last = bin;
+  });
 }
 
 bool LogBins::read(BlobReader& r) {
@@ -121,39 +122,28 @@ bool LogBins::read(BlobReader& r) {
   uint64_t kind = r.u64();
   zeros_ = r.u64();
   total_ = zeros_;
-  if (kind == 0) {
-    dense_ = false;
-    uint64_t n = r.count();
-    if (n > kSparseBins) return false;
-    int64_t bin = 0;
-    for (uint64_t j = 0; j < n && r.ok(); ++j) {
-      bin += r.i64();
-      uint64_t count = r.u64();
-      if (bin < INT32_MIN / 2 || bin > INT32_MAX / 2 || count == 0 || count > UINT32_MAX ||
-          (!sparse_.empty() && bin <= sparse_.back().first)) {
-        return false;
-      }
-      sparse_.emplace_back(static_cast<int32_t>(bin), static_cast<uint32_t>(count));
-      total_ += count;
-    }
-    return r.ok();
+  uint64_t n = r.count();
+  if (!r.ok() || kind > 1 || (kind == 0 && n > kSparseBins)) return false;
+  if (kind == 1 && !dense_) {
+    dense_ = true;
+    std::vector<std::pair<int32_t, uint32_t>>().swap(sparse_);
   }
-  if (kind != 1) return false;
-  dense_ = true;
-  auto offset = r.i64();
-  auto used = r.count();
-  if (!r.ok() || used == 0 || used > static_cast<uint64_t>(kMaxBins) ||
-      offset < INT32_MIN / 2 || offset > INT32_MAX / 2) {
-    return false;
-  }
-  offset_ = static_cast<int32_t>(offset);
-  used_ = static_cast<uint32_t>(used);
-  if (counts_.size() < used_) counts_.resize(used_, 0);
-  for (uint32_t j = 0; j < used_; ++j) {
+  int64_t bin = 0;
+  int64_t last = INT64_MIN;
+  for (uint64_t j = 0; j < n && r.ok(); ++j) {
+    bin += r.i64();
     uint64_t count = r.u64();
-    if (count > UINT32_MAX) return false;
-    counts_[j] = static_cast<uint32_t>(count);
+    if (bin <= last || bin < INT32_MIN / 2 || bin > INT32_MAX / 2 || count == 0 ||
+        count > UINT32_MAX) {
+      return false;
+    }
+    last = bin;
     total_ += count;
+    if (dense_) {
+      add_dense(static_cast<int32_t>(bin), static_cast<uint32_t>(count));
+    } else {
+      sparse_.emplace_back(static_cast<int32_t>(bin), static_cast<uint32_t>(count));
+    }
   }
   return r.ok();
 }

@@ -145,3 +145,26 @@ TEST_CASE("window quantile a bucket stops allocating once its range is known") {
   CHECK(bins.memory_bytes() == bytes);
   MESSAGE("bins for 1e-3..1 (3 decades): ", bins.width(), " (", bytes, " bytes)");
 }
+
+TEST_CASE("window quantile bins round-trip sparse and dense, and stay so") {
+  for (int values : {10, 1000}) {
+    window::LogBins bins;
+    for (int i = 1; i <= values; ++i) bins.add(i * 0.37);
+    bins.add(0);
+    CHECK(bins.dense() == (values > 48));
+    std::string blob;
+    window::BlobWriter w(blob);
+    bins.write(w);
+    window::LogBins back;
+    window::BlobReader r(blob);
+    REQUIRE(back.read(r));
+    CHECK(r.at_end());
+    CHECK(back.dense() == bins.dense());
+    CHECK(back.total() == bins.total());
+    CHECK(back.zeros() == 1);
+    std::vector<std::pair<int32_t, uint32_t>> a, b;
+    bins.for_each_bin([&](int32_t i, uint32_t n) { a.emplace_back(i, n); });
+    back.for_each_bin([&](int32_t i, uint32_t n) { b.emplace_back(i, n); });
+    CHECK(a == b);
+  }
+}
