@@ -7,7 +7,8 @@
 //
 //   hll.add(hash_of(value), bucket, now_bucket);   double n = hll.estimate(now_bucket);
 //
-// Accuracy: 2^14 registers, relative standard error 1.04 / 128 = 0.81%, so 2% is 2.5 sigma;
+// Accuracy: 2^14 registers, relative standard error 1.04 / 128 = 0.81%, so 2% is 2.5 sigma
+// (about 1 estimate in 80 is off by more);
 // the estimator is Ertl's (2017) improved raw estimator, unbiased from 0 to 2^50 without bias
 // tables. Up to kSparseMax distinct values the sketch is exact instead: a sorted list of
 // 64-bit hashes with their newest bucket (16 bytes each).
@@ -15,6 +16,8 @@
 // 2^14 registers * kSlots * 4 bytes = 256 KiB. A register keeps at most kSlots pairs; when a
 // fifth is needed the lowest-ranked one goes, which can only lower that register for a
 // while after its higher pairs expire (a small underestimate while the window drains).
+// Bucket numbers are kept modulo 2^26; estimate() forgets expired pairs, so that wraps only
+// for a label set neither read nor touched for 2^26 buckets (2 years of 1 s buckets).
 // add() allocates only while the sparse list grows and once when it turns dense.
 // Not thread safe.
 #pragma once
