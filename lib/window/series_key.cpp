@@ -8,6 +8,7 @@ void join_labels(std::span<const std::string_view> labels, std::string& out) {
     if (i) out.push_back(kLabelSeparator);
     std::size_t start = out.size();
     out.append(labels[i]);
+    if (labels[i].find(kLabelSeparator) == std::string_view::npos) continue;
     for (std::size_t j = start; j < out.size(); ++j) {
       if (out[j] == kLabelSeparator) out[j] = '?';
     }

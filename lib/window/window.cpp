@@ -39,7 +39,11 @@ int64_t Window::bucket_of(WallTime t) const {
   return floor_div(ns, width_ns_);
 }
 
-void Window::advance(WallTime now) { now_bucket_ = std::max(now_bucket_, bucket_of(now)); }
+void Window::advance(WallTime now) {
+  if (now == last_now_) return;
+  last_now_ = now;
+  now_bucket_ = std::max(now_bucket_, bucket_of(now));
+}
 
 void Window::add(const Sample& sample, WallTime at, WallTime now) {
   advance(now);

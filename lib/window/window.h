@@ -106,6 +106,7 @@ class Window {
   WindowSpec spec_;
   int64_t width_ns_;
   int64_t now_bucket_;
+  WallTime last_now_ = WallTime::min();  // callers pass one `now` per batch: skip its division when unchanged
   uint64_t late_ = 0;
   uint64_t dropped_ = 0;
   uint64_t invalid_ = 0;
