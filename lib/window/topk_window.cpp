@@ -16,7 +16,7 @@ TopkWindow::TopkWindow(const WindowSpec& spec)
 std::size_t TopkWindow::memory_bytes() const {
   std::size_t bytes = index_.bucket_count() * sizeof(void*) +
                       index_.size() * (sizeof(std::pair<std::string_view, uint32_t>) + 16) +
-                      (heap_.capacity() + free_.capacity()) * sizeof(uint32_t) +
+                      heap_.capacity() * sizeof(HeapItem) + free_.capacity() * sizeof(uint32_t) +
                       entries_.capacity() * sizeof(entries_[0]) +
                       ranked_.capacity() * sizeof(ranked_[0]);
   for (const auto& e : entries_) {
@@ -25,24 +25,11 @@ std::size_t TopkWindow::memory_bytes() const {
   return bytes;
 }
 
-bool TopkWindow::lower(uint32_t a, uint32_t b) const {
-  const Entry& x = *entries_[a];
-  const Entry& y = *entries_[b];
-  uint64_t rx = rank(x), ry = rank(y);
-  return rx != ry ? rx < ry : x.sequence < y.sequence;
-}
-
-void TopkWindow::swap_heap(uint32_t a, uint32_t b) {
-  std::swap(heap_[a], heap_[b]);
-  entries_[heap_[a]]->heap_pos = a;
-  entries_[heap_[b]]->heap_pos = b;
-}
-
 void TopkWindow::sift_up(uint32_t pos) {
   while (pos > 0) {
     uint32_t parent = (pos - 1) / 2;
     if (!lower(heap_[pos], heap_[parent])) return;
-    swap_heap(pos, parent);
+    std::swap(heap_[pos], heap_[parent]);
     pos = parent;
   }
 }
@@ -54,15 +41,14 @@ void TopkWindow::sift_down(uint32_t pos) {
     if (left < n && lower(heap_[left], heap_[least])) least = left;
     if (right < n && lower(heap_[right], heap_[least])) least = right;
     if (least == pos) return;
-    swap_heap(pos, least);
+    std::swap(heap_[pos], heap_[least]);
     pos = least;
   }
 }
 
 void TopkWindow::heap_push(uint32_t slot) {
-  entries_[slot]->heap_pos = static_cast<uint32_t>(heap_.size());
-  heap_.push_back(slot);
-  sift_up(entries_[slot]->heap_pos);
+  heap_.push_back(item(slot));
+  sift_up(static_cast<uint32_t>(heap_.size() - 1));
 }
 
 void TopkWindow::rerank(int64_t now_bucket) {
@@ -81,8 +67,7 @@ void TopkWindow::rerank(int64_t now_bucket) {
     e.total = 0;
     e.ring.for_each_live(now_bucket, [&](int64_t, const Cell& c) { e.total += c.n; });
     if (e.error_bucket <= now_bucket - kBuckets) e.error = 0;
-    e.heap_pos = static_cast<uint32_t>(heap_.size());
-    heap_.push_back(slot);
+    heap_.push_back(item(slot));
   }
   for (auto pos = static_cast<uint32_t>(heap_.size() / 2); pos-- > 0;) sift_down(pos);
 }
@@ -91,6 +76,8 @@ void TopkWindow::rerank(int64_t now_bucket) {
 uint32_t TopkWindow::take_slot(int64_t now_bucket) {
   uint32_t slot;
   uint64_t error = 0;
+  // Full: free the expired entries and bring ranks to the present bucket (once per bucket).
+  if (free_.empty() && entries_.size() >= capacity_) rerank(now_bucket);
   if (!free_.empty()) {
     slot = free_.back();
     free_.pop_back();
@@ -98,7 +85,12 @@ uint32_t TopkWindow::take_slot(int64_t now_bucket) {
     slot = static_cast<uint32_t>(entries_.size());
     entries_.push_back(std::make_unique<Entry>());
   } else {
-    slot = heap_[0];
+    // Counts only grew since their ranks were stored: refresh the root until it is current.
+    while (heap_[0].rank != rank(*entries_[heap_[0].slot])) {
+      heap_[0].rank = rank(*entries_[heap_[0].slot]);
+      sift_down(0);
+    }
+    slot = heap_[0].slot;
     Entry& victim = *entries_[slot];
     error = victim.total;
     ++evicted_;
@@ -112,7 +104,9 @@ uint32_t TopkWindow::take_slot(int64_t now_bucket) {
     victim.error = error;
     victim.error_bucket = now_bucket;
     victim.sequence = ++sequence_;
-    return slot;  // still at the heap's root; the caller's increment sifts it down
+    heap_[0] = item(slot);
+    sift_down(0);
+    return slot;
   }
   Entry& e = *entries_[slot];
   e.key.assign(scratch_);
@@ -129,14 +123,12 @@ uint32_t TopkWindow::take_slot(int64_t now_bucket) {
 
 void TopkWindow::place(const Sample& sample, int64_t bucket) {
   const int64_t now = now_bucket();
-  rerank(now);
   join_labels(sample.labels, scratch_);
   auto it = index_.find(std::string_view(scratch_));
   uint32_t slot = it != index_.end() ? it->second : take_slot(now);
   Entry& e = *entries_[slot];
   ++e.ring.at(bucket).n;
-  ++e.total;
-  sift_down(e.heap_pos);
+  ++e.total;  // its heap item's rank is now one behind: refreshed lazily at an eviction
 }
 
 void TopkWindow::collect(int64_t, std::vector<Point>& out) {

@@ -20,7 +20,10 @@
 // Memory: C * (kBuckets * 8 + ~120 bytes + key), independent of the number of label sets.
 // add(): no allocation for a label set in the table; an eviction reuses the evicted entry and
 // its index node. Counts + errors only grow between bucket boundaries, so the table is a
-// min-heap on them (O(log C) per record), re-ranked in O(C * kBuckets) once per bucket.
+// lazy min-heap: a record on a label set in the table only increments its count (O(1)); an
+// eviction first re-sifts the root until its stored rank is current (each increment causes
+// at most one such sift), and the heap is rebuilt in O(C * kBuckets) at most once per bucket,
+// only when an eviction or a read needs it (a table that has room never re-ranks on add()).
 // Thread safety as Window.
 #pragma once
 
@@ -53,20 +56,26 @@ class TopkWindow final : public Window {
     uint64_t error = 0;        // the evicted entry's count; dropped once a window has passed
     int64_t error_bucket = 0;  // bucket of insertion
     uint64_t sequence = 0;     // insertion order: among equal ranks the oldest goes first
-    uint32_t heap_pos = 0;
     bool used = false;
   };
 
   // Recomputes totals and ranks for the present bucket, frees expired entries, rebuilds the
-  // heap. Runs when the present bucket moves.
+  // heap. Runs at most once per bucket: before an eviction, and at read() / sweep().
   void rerank(int64_t now_bucket);
   uint64_t rank(const Entry& e) const { return e.total + e.error; }
-  bool lower(uint32_t a, uint32_t b) const;
+  struct HeapItem {
+    uint64_t rank;      // rank() when stored: never above the entry's current rank
+    uint64_t sequence;  // Entry::sequence
+    uint32_t slot;
+  };
+  static bool lower(const HeapItem& a, const HeapItem& b) {
+    return a.rank != b.rank ? a.rank < b.rank : a.sequence < b.sequence;
+  }
+  HeapItem item(uint32_t slot) const { return {rank(*entries_[slot]), entries_[slot]->sequence, slot}; }
   uint32_t take_slot(int64_t now_bucket);
   void heap_push(uint32_t slot);
   void sift_down(uint32_t pos);
   void sift_up(uint32_t pos);
-  void swap_heap(uint32_t a, uint32_t b);
 
   void place(const Sample& sample, int64_t bucket) override;
   void collect(int64_t now_bucket, std::vector<Point>& out) override;
@@ -78,7 +87,7 @@ class TopkWindow final : public Window {
   std::size_t capacity_;
   std::vector<std::unique_ptr<Entry>> entries_;  // stable: index_ keys view Entry::key
   std::unordered_map<std::string_view, uint32_t, KeyHash, std::equal_to<>> index_;
-  std::vector<uint32_t> heap_;  // min-heap of used slots by rank()
+  std::vector<HeapItem> heap_;  // min-heap of the used slots
   std::vector<uint32_t> free_;  // slots of expired entries
   std::string scratch_;
   int64_t ranked_at_ = INT64_MIN;
