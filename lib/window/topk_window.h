@@ -2,8 +2,8 @@
 // each with its count. Label sets live in a table of C = spec.topk_capacity entries
 // (default max(32 k, 1024), at most max_series), each an exact count ring (BucketRing of
 // 8-byte cells) started when the label set entered the table. When a new label set finds
-// the table full, the entry with the lowest count + inherited error is evicted and the new
-// one inherits that as its error (Space-Saving, Metwally et al.), so a label set that
+// the table full, the entry with the lowest count + error is evicted and the new one takes
+// the evicted count as its error (after Space-Saving, Metwally et al.), so a label set that
 // arrives often enough climbs above the table's floor instead of being evicted again.
 //
 // Guarantees: while at most C label sets have lines in the window, every count is exact

@@ -10,7 +10,8 @@
 // restored after a restart (or a reboot) must still line up with them; steady time restarts
 // from an arbitrary origin in each boot. The window keeps the highest `now` it was given as
 // its present, so a wall clock stepped backwards stalls the window (arrival-time records go
-// to its newest bucket) rather than emptying it.
+// to its newest bucket) rather than emptying it. Replaying an archived log in event time
+// (`--once`), pass the latest event time seen so far as `now`.
 // Placement: a record older than the window (its bucket at or before now_bucket - kBuckets,
 // i.e. about `at <= now - over`) is late: counted in late_total() and dropped. A record from
 // the future (after now) is counted in the current bucket: a writer's clock a little ahead
@@ -20,7 +21,8 @@
 // with the trailing edge exact to over / kBuckets. A label set whose buckets have all
 // expired leaves read() and its memory is freed (at read() or sweep()). At most
 // spec.max_series label sets are held; records of more are dropped and counted in
-// dropped_total() (kTopk instead evicts, see topk_window.h).
+// dropped_total() (kTopk instead evicts, see topk_window.h). late_total() is meant for
+// logpulse_window_late_total{window}, dropped_total() for logpulse_series_dropped_total.
 //
 // Hot path: add() allocates nothing once the label set exists (the key is joined into a
 // reused buffer and looked up as a string_view), except where a unit's header says so.
