@@ -1,0 +1,64 @@
+// Checks the hot-path promise of window.h: once a label set exists (and its buckets have
+// seen their range of values), add() allocates nothing. Counting needs the global operator
+// new replaced; this replacement counts only while a test asks it to and otherwise just
+// forwards to malloc, so it changes nothing for the other tests in the binary.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <new>
+
+#include "window_support.h"
+
+namespace {
+bool counting = false;
+std::size_t allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace window_test;
+using logpulse::window::Agg;
+
+TEST_CASE("window add() allocates nothing for known label sets, also across rotation") {
+  counting = true;  // the counter itself works
+  auto control = std::make_unique<int>(1);
+  counting = false;
+  REQUIRE(allocations == 1);
+  for (Agg agg : {Agg::kCount, Agg::kRate, Agg::kSum, Agg::kAvg, Agg::kMin, Agg::kMax,
+                  Agg::kQuantile, Agg::kDistinct, Agg::kTopk}) {
+    const std::string agg_text = window::agg_name(agg);
+    CAPTURE(agg_text);
+    core::FakeClock clock;
+    auto spec = spec_of(agg, 60s);
+    spec.quantiles = {0.5, 0.99};
+    spec.k = 2;
+    spec.topk_capacity = 4;  // topk: 6 label sets in a table of 4, so every round evicts
+    auto w = window::make_window(spec);
+    const std::string_view labels[] = {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"};
+    std::vector<std::string> keys;
+    for (int i = 0; i < 3000; ++i) keys.push_back(std::to_string(i));  // distinct: dense
+    auto feed = [&](int seconds) {
+      for (int s = 0; s < seconds; ++s) {
+        for (int i = 0; i < 600; ++i) {
+          std::string_view l = labels[i % 6];
+          double value = 0.001 * (1 + i % 150);  // the same spread of values every bucket
+          w->add({.labels = std::span(&l, 1), .value = value, .key = keys[(s * 600 + i) % 3000]},
+                 clock.wall());
+        }
+        clock.advance(1s);
+      }
+    };
+    feed(70);  // a whole window and more: every bucket has been used and reused
+    allocations = 0;
+    counting = true;
+    feed(70);
+    counting = false;
+    CHECK(allocations == 0);
+  }
+}
