@@ -69,8 +69,10 @@ TEST_CASE("web: every client_auth_type and min_version name of exporter-toolkit"
       {"RequireAndVerifyClientCert", ClientAuth::kRequireAndVerifyClientCert},
   };
   for (const auto& [name, type] : types) {
-    Config c = load_string(std::string(kSources) + "web: {tls_server_config: {cert_file: c, key_file: k, "
-                                                   "client_ca_file: ca, client_auth_type: " + name + "}}\n",
+    // As in exporter-toolkit, a client CA without a client auth policy is refused.
+    const std::string ca = type == ClientAuth::kNoClientCert ? "" : "client_ca_file: ca, ";
+    Config c = load_string(std::string(kSources) + "web: {tls_server_config: {cert_file: c, key_file: k, " + ca +
+                               "client_auth_type: " + name + "}}\n",
                            "t.yaml");
     CHECK(c.web.tls_server.client_auth == type);
   }
@@ -102,6 +104,9 @@ TEST_CASE("web: mistakes are errors naming FILE:LINE:COLUMN") {
   CHECK(error_of("web:\n  tls_server_config: {cert_file: c, key_file: k, client_auth_type: RequireAndVerifyClientCert}\n") ==
         "/etc/logpulse/test.yaml:3:68: client_auth_type: this type verifies client certificates, "
         "'client_ca_file' is required");
+  CHECK(error_of("web:\n  tls_server_config: {cert_file: c, key_file: k, client_ca_file: ca}\n") ==
+        "/etc/logpulse/test.yaml:3:22: web.tls_server_config: 'client_ca_file' is set but client_auth_type is "
+        "NoClientCert (expected VerifyClientCertIfGiven or RequireAndVerifyClientCert)");
   CHECK(error_of("web:\n  basic_auth_users:\n    bob: secret\n") ==
         "/etc/logpulse/test.yaml:4:10: basic_auth_users.bob: expected a bcrypt hash ($2y$10$ and 53 characters; "
         "make one with htpasswd -nBC 10 bob)");
