@@ -139,6 +139,10 @@ asio::awaitable<void> HttpServer::accept_loop(tcp::acceptor& acceptor) {
 asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address peer) {
   using Clock = ConnectionTable::Clock;
   auto table = table_;
+  // Over TLS a response leaves as several records (headers, body): without this, Nagle's
+  // algorithm holds the last one until the client's delayed ACK, 40 ms a response.
+  beast::error_code no_delay_error;
+  socket.set_option(tcp::no_delay(true), no_delay_error);
   beast::tcp_stream stream(std::move(socket));
   const auto id = table->add(peer, Clock::now(), [&stream] {
     beast::error_code ignored;

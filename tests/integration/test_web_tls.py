@@ -6,6 +6,7 @@ Certificates are made in each test with `openssl` (tls_support.Pki). A real Prom
 clients: wrong and missing passwords, plain HTTP to the TLS port, an expired server
 certificate, mutual TLS, a renewed certificate, silent and slow handshakes.
 """
+import http.client
 import os
 import re
 import signal
@@ -85,6 +86,26 @@ class WebTls(rs.RulesTestCase):
         self.assertIn(b'logpulse_lines_read_total{source="access"}', body)
         self.assertEqual(h["strict-transport-security"], "max-age=31536000")
         self.assertEqual(ts.https_get(d.port, "/-/healthy", self.ctx, ts.auth_header())[0], 200)
+
+    def test_keep_alive_scrapes_pay_neither_bcrypt_nor_nagle(self):
+        # Cost 12: a quarter of a second a bcrypt, so 20 of them would take 5 s; a response
+        # held by Nagle's algorithm until a delayed ACK would take 40 ms, 0.8 s for 20.
+        d, _ = self.start_web(self.tls_web(basic_auth_users={ts.USER: ts.bcrypt_hash(ts.PASSWORD, cost=12)}))
+        ts.wait_https(d, d.port, self.ctx)
+        conn = http.client.HTTPSConnection("127.0.0.1", d.port, context=self.ctx, timeout=10)
+        self.addCleanup(conn.close)
+
+        def scrape():
+            conn.request("GET", "/metrics", headers=ts.auth_header())
+            r = conn.getresponse()
+            r.read()
+            return r.status
+        self.assertEqual(scrape(), 200)  # the one bcrypt
+        start = time.monotonic()
+        statuses = [scrape() for _ in range(20)]
+        elapsed = time.monotonic() - start
+        self.assertEqual(statuses, [200] * 20)
+        self.assertLess(elapsed, 0.5)
 
     def test_health_without_auth_opens_only_health(self):
         d, _ = self.start_web(self.tls_web(health_without_auth=True))
