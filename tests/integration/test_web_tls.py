@@ -167,6 +167,35 @@ class WebTls(rs.RulesTestCase):
             self.assertEqual(caught.exception.reason, alert)
         self.assertTrue(d.alive())
 
+    def test_the_other_client_auth_policies(self):
+        client_crt, client_key = self.pki.issue("client", serial=3001, client=True)
+        other = ts.Pki(os.path.join(self.tmp, "other"), name="other")
+        foreign_crt, foreign_key = other.issue("foreign", serial=4001, client=True)
+        clients = {"none": self.ctx,
+                   "ours": ts.client_context(self.pki.ca_crt, client_crt, client_key),
+                   "foreign": ts.client_context(self.pki.ca_crt, foreign_crt, foreign_key)}
+        # policy -> client -> the status, or the TLS alert that refuses it
+        expected = {
+            "RequestClientCert": {"none": 200, "ours": 200, "foreign": 200},
+            "RequireAnyClientCert": {"none": "TLSV13_ALERT_CERTIFICATE_REQUIRED", "ours": 200, "foreign": 200},
+            "VerifyClientCertIfGiven": {"none": 200, "ours": 200, "foreign": "TLSV1_ALERT_UNKNOWN_CA"},
+        }
+        for policy, outcomes in expected.items():
+            tls = ts.web_config(self.cert, self.key, client_auth_type=policy)
+            if policy == "VerifyClientCertIfGiven":
+                tls["client_ca_file"] = self.pki.ca_crt
+            d, _ = self.start_web(self.tls_web(tls_server_config=tls), lines=0)
+            ts.wait_https(d, d.port, self.ctx if outcomes["none"] == 200 else clients["ours"])
+            for client, outcome in outcomes.items():
+                if outcome == 200:
+                    self.assertEqual(ts.https_get(d.port, "/metrics", clients[client], ts.auth_header())[0], 200,
+                                     (policy, client))
+                else:
+                    with self.assertRaises(ssl.SSLError, msg=(policy, client)) as caught:
+                        ts.https_get(d.port, "/metrics", clients[client], ts.auth_header())
+                    self.assertEqual(caught.exception.reason, outcome, (policy, client))
+            d.stop()
+
     # ------------------------------------------------------------ certificate renewal
 
     def test_renewed_certificate_is_served_without_restart(self):
