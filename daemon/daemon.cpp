@@ -73,10 +73,18 @@ class Daemon {
     http::Lifecycle lifecycle{options_.enable_lifecycle, [this] { return reload_from_http(); },
                               [this] { asio::post(ingest_io_, [this] { shutdown("POST /-/quit"); }); }};
     http::Router router([this] { return collectables(); }, board_, std::move(lifecycle));
+    http::WebSecurity security;
+    try {
+      security = http::make_web_security(config);
+    } catch (const config::ConfigError& e) {
+      spdlog::error("{}", e.what());
+      return 2;
+    }
     std::unique_ptr<http::HttpServer> server;
     try {
-      server = std::make_unique<http::HttpServer>(http_io_, config.listen,
-                                                  [&router](const http::Request& r) { return router.handle(r); });
+      server = std::make_unique<http::HttpServer>(
+          http_io_, config.listen, [&router](const http::Request& r) { return router.handle(r); }, std::move(security));
+      server_ = server.get();
     } catch (const std::exception& e) {
       spdlog::error("cannot listen: {}", e.what());
       return 1;
@@ -161,6 +169,9 @@ class Daemon {
   std::string reload(const char* trigger) {
     sd_notify(0, "RELOADING=1");
     spdlog::info("{}: reloading {}", trigger, config_path_);
+    // A renewed certificate, whatever becomes of the configuration: re-read on the server's
+    // thread, where a bad one is refused and the one in use stays.
+    asio::post(http_io_, [this] { server_->reload_tls(); });
     std::unique_ptr<Generation> next;
     try {
       config::Config config = config::load_file(config_path_);
@@ -169,6 +180,8 @@ class Daemon {
           !std::equal(config.listen.begin(), config.listen.end(), current_->config().listen.begin(),
                       [](const auto& a, const auto& b) { return a.host == b.host && a.port == b.port; }))
         spdlog::warn("{}: a change of 'listen' takes effect at the next restart", trigger);
+      if (!(config.web == current_->config().web))
+        spdlog::warn("{}: a change of 'web' takes effect at the next restart (the certificate files are re-read now)", trigger);
       next = std::make_unique<Generation>(ingest_io_, std::move(config), self_metrics_);
     } catch (const std::exception& e) {
       spdlog::error("{}: the new configuration is refused, the running one stays: {}", trigger, e.what());
@@ -296,6 +309,7 @@ class Daemon {
   std::uint64_t failed_checkpoints_ = 0;                                  // guarded by checkpoint_mutex_
   core::LogThrottle checkpoint_log_;                                      // guarded by checkpoint_mutex_
   std::vector<asio::ip::tcp::endpoint> endpoints_;                        // the bound listeners
+  http::HttpServer* server_ = nullptr;  // lives in run(); used on the http thread only
   std::atomic<bool> writing_{false};
   asio::thread_pool writer_{1};  // last member: joined (on destruction) before the rest goes
 };

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_loader.h"
+#include "http/server_tls.h"
 #include "daemon/daemon.h"
 #include "metrics/exposition.h"
 #include "metrics/self_metrics.h"
@@ -89,6 +90,8 @@ int main(int argc, char** argv) {
   try {
     config = logpulse::config::load_file(config_path);
     rules = std::make_unique<logpulse::pipeline::RulePipeline>(config, self_metrics);  // compiles the rules
+    // web: a certificate or key that cannot be used is a configuration error, --check included.
+    if (config.web.tls) logpulse::http::ServerTls::build(config.web.tls_server, config.file);
   } catch (const logpulse::config::ConfigError& e) {
     std::cerr << e.what() << '\n';
     return 2;

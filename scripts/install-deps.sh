@@ -17,10 +17,13 @@ build_pkgs=(
   libsystemd-dev            # sd_notify
   zlib1g-dev                # gzip for /metrics
   libsimdjson-dev           # format: json sources
+  libssl-dev                # web: TLS (OpenSSL through Asio's ssl stream)
+  libcrypt-dev              # web: bcrypt password hashes (crypt_r)
   doctest-dev               # unit tests
 )
 test_pkgs=(
   python3 curl time
+  openssl                   # the web tests make their certificates with openssl req / x509
   prometheus                # server + promtool for the scrape tests and the deploy/ check
   prometheus-alertmanager   # amtool check-config on deploy/alertmanager/
   python3-yaml              # the deploy/ test parses the manifests (multi-document YAML)

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace logpulse::config {
@@ -76,6 +77,42 @@ struct NamedPattern {
   std::string pattern;
 };
 
+// web: in the shape of Prometheus' exporter-toolkit web configuration.
+enum class ClientAuth {
+  kNoClientCert,
+  kRequestClientCert,
+  kRequireAnyClientCert,
+  kVerifyClientCertIfGiven,
+  kRequireAndVerifyClientCert,
+};
+enum class TlsVersion { kTls10, kTls11, kTls12, kTls13 };
+
+struct TlsServerConfig {
+  // Paths as written, made absolute against the configuration file's directory.
+  std::string cert_file, key_file, client_ca_file;
+  ClientAuth client_auth = ClientAuth::kNoClientCert;
+  TlsVersion min_version = TlsVersion::kTls12;
+  std::vector<std::string> cipher_suites;  // IANA names as Go spells them; empty: OpenSSL's
+  int line = 0, column = 0;                // where tls_server_config is, for messages
+  int cipher_suites_line = 0, cipher_suites_column = 0;
+  bool operator==(const TlsServerConfig&) const = default;
+};
+
+struct BasicAuthUser {
+  std::string name;
+  std::string hash;  // bcrypt: $2y$ / $2b$ / $2a$
+  bool operator==(const BasicAuthUser&) const = default;
+};
+
+struct WebConfig {
+  bool tls = false;                     // tls_server_config given
+  TlsServerConfig tls_server;
+  std::vector<BasicAuthUser> basic_auth_users;  // empty: no authentication
+  std::vector<std::pair<std::string, std::string>> headers;  // http_server_config.headers
+  bool health_without_auth = false;
+  bool operator==(const WebConfig&) const = default;
+};
+
 struct Config {
   std::string file;  // where it was loaded from, for messages
   std::vector<ListenAddress> listen{{"127.0.0.1", 9273}};
@@ -87,6 +124,7 @@ struct Config {
   std::vector<Source> sources;
   std::vector<NamedPattern> patterns;
   std::vector<Rule> rules;
+  WebConfig web;
 };
 
 }  // namespace logpulse::config

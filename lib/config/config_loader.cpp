@@ -425,6 +425,150 @@ class Reader {
     }
   }
 
+  bool boolean(const YAML::Node& node, const std::string& key) const {
+    std::string v = scalar(node, key);
+    if (v != "true" && v != "false") fail(node, key + ": expected true or false, got '" + v + "'");
+    return v == "true";
+  }
+
+  // A file named in the configuration, relative to the configuration file's directory (as
+  // exporter-toolkit resolves the paths of its web configuration file).
+  std::string file_path(const YAML::Node& node, const std::string& key) const {
+    std::filesystem::path path(string(node, key));
+    if (path.is_relative()) path = std::filesystem::path(file_).parent_path() / path;
+    return path.lexically_normal().string();
+  }
+
+  TlsServerConfig tls_server_config(const YAML::Node& node) {
+    TlsServerConfig tls;
+    tls.line = node.Mark().line + 1;
+    tls.column = node.Mark().column + 1;
+    YAML::Node client_auth_node;
+    for_each_key(node, "web.tls_server_config", {
+        {"cert_file", [&](const YAML::Node& n) { tls.cert_file = file_path(n, "cert_file"); }},
+        {"key_file", [&](const YAML::Node& n) { tls.key_file = file_path(n, "key_file"); }},
+        {"client_ca_file", [&](const YAML::Node& n) { tls.client_ca_file = file_path(n, "client_ca_file"); }},
+        {"client_auth_type", [&](const YAML::Node& n) {
+           static const std::pair<std::string_view, ClientAuth> kTypes[] = {
+               {"NoClientCert", ClientAuth::kNoClientCert},
+               {"RequestClientCert", ClientAuth::kRequestClientCert},
+               {"RequireAnyClientCert", ClientAuth::kRequireAnyClientCert},
+               {"VerifyClientCertIfGiven", ClientAuth::kVerifyClientCertIfGiven},
+               {"RequireAndVerifyClientCert", ClientAuth::kRequireAndVerifyClientCert},
+           };
+           std::string v = scalar(n, "client_auth_type");
+           client_auth_node = n;
+           for (const auto& [name, type] : kTypes)
+             if (v == name) {
+               tls.client_auth = type;
+               return;
+             }
+           fail(n, "client_auth_type: expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
+                   "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got '" + v + "'");
+         }},
+        {"min_version", [&](const YAML::Node& n) {
+           static const std::pair<std::string_view, TlsVersion> kVersions[] = {
+               {"TLS10", TlsVersion::kTls10}, {"TLS11", TlsVersion::kTls11},
+               {"TLS12", TlsVersion::kTls12}, {"TLS13", TlsVersion::kTls13},
+           };
+           std::string v = scalar(n, "min_version");
+           for (const auto& [name, version] : kVersions)
+             if (v == name) {
+               tls.min_version = version;
+               return;
+             }
+           fail(n, "min_version: expected TLS10, TLS11, TLS12 or TLS13, got '" + v + "'");
+         }},
+        {"cipher_suites", [&](const YAML::Node& n) {
+           tls.cipher_suites = string_list(n, "cipher_suites");
+           tls.cipher_suites_line = n.Mark().line + 1;
+           tls.cipher_suites_column = n.Mark().column + 1;
+         }},
+    });
+    if (tls.cert_file.empty()) fail(node, "web.tls_server_config: 'cert_file' is required");
+    if (tls.key_file.empty()) fail(node, "web.tls_server_config: 'key_file' is required");
+    const bool verifies = tls.client_auth == ClientAuth::kVerifyClientCertIfGiven ||
+                          tls.client_auth == ClientAuth::kRequireAndVerifyClientCert;
+    if (verifies && tls.client_ca_file.empty())
+      fail(client_auth_node, "client_auth_type: this type verifies client certificates, 'client_ca_file' is required");
+    if (!tls.client_ca_file.empty() && tls.client_auth == ClientAuth::kNoClientCert)
+      fail(node, "web.tls_server_config: 'client_ca_file' is set but client_auth_type is NoClientCert "
+                 "(expected VerifyClientCertIfGiven or RequireAndVerifyClientCert)");
+    return tls;
+  }
+
+  // A bcrypt hash as crypt(3) writes it: $2a$, $2b$ or $2y$, a two-digit cost, 53 characters.
+  static bool is_bcrypt(const std::string& hash) {
+    if (hash.size() != 60 || hash[0] != '$' || hash[1] != '2' || hash[3] != '$' || hash[6] != '$') return false;
+    if (hash[2] != 'a' && hash[2] != 'b' && hash[2] != 'y') return false;
+    if (!std::isdigit(static_cast<unsigned char>(hash[4])) || !std::isdigit(static_cast<unsigned char>(hash[5])))
+      return false;
+    const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+    if (cost < 4 || cost > 31) return false;
+    for (std::size_t i = 7; i < hash.size(); ++i) {
+      const char c = hash[i];
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '/') return false;
+    }
+    return true;
+  }
+
+  static bool is_header_token(const std::string& name) {
+    if (name.empty()) return false;
+    for (char c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos)
+        return false;
+    return true;
+  }
+
+  WebConfig web(const YAML::Node& node) {
+    WebConfig web;
+    for_each_key(node, "web", {
+        {"tls_server_config", [&](const YAML::Node& n) {
+           web.tls = true;
+           web.tls_server = tls_server_config(n);
+         }},
+        {"basic_auth_users", [&](const YAML::Node& n) {
+           if (!n.IsMap()) fail(n, "basic_auth_users: expected a mapping of user: bcrypt hash");
+           std::set<std::string> seen;
+           for (const auto& entry : n) {
+             std::string user = string(entry.first, "a user name");
+             if (user.find(':') != std::string::npos) fail(entry.first, "basic_auth_users: a user name cannot hold ':'");
+             if (!seen.insert(user).second) fail(entry.first, "basic_auth_users: duplicate user '" + user + "'");
+             std::string hash = string(entry.second, "basic_auth_users." + user);
+             if (!is_bcrypt(hash))
+               fail(entry.second, "basic_auth_users." + user +
+                                      ": expected a bcrypt hash ($2y$10$ and 53 characters; make one with "
+                                      "htpasswd -nBC 10 " + user + ")");
+             web.basic_auth_users.push_back({user, hash});
+           }
+         }},
+        {"http_server_config", [&](const YAML::Node& n) {
+           for_each_key(n, "web.http_server_config", {
+               {"headers", [&](const YAML::Node& h) {
+                  if (!h.IsMap()) fail(h, "headers: expected a mapping of header: value");
+                  // The server sets these itself; a second copy would contradict it.
+                  static const std::set<std::string> kReserved = {
+                      "connection", "content-length", "content-encoding", "content-type",
+                      "transfer-encoding", "www-authenticate", "authorization"};
+                  for (const auto& entry : h) {
+                    std::string name = string(entry.first, "a header name");
+                    if (!is_header_token(name)) fail(entry.first, "headers: bad header name '" + name + "'");
+                    std::string lower = name;
+                    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                    if (kReserved.count(lower)) fail(entry.first, "headers: '" + name + "' is set by logpulse itself");
+                    std::string value = scalar(entry.second, "headers." + name);
+                    if (value.find_first_of("\r\n") != std::string::npos)
+                      fail(entry.second, "headers." + name + ": expected a value on one line");
+                    web.headers.emplace_back(name, value);
+                  }
+                }},
+           });
+         }},
+        {"health_without_auth", [&](const YAML::Node& n) { web.health_without_auth = boolean(n, "health_without_auth"); }},
+    });
+    return web;
+  }
+
   [[noreturn]] void unsupported(const YAML::Node& node, const std::string& what) const {
     fail(node, "'" + what + "' is not supported by logpulse " LOGPULSE_VERSION " yet");
   }
@@ -484,7 +628,7 @@ class Reader {
         {"windows", [&](const YAML::Node& n) { unsupported(n, "windows"); }},
         {"alerts", [&](const YAML::Node& n) { unsupported(n, "alerts"); }},
         {"alertmanager", [&](const YAML::Node& n) { unsupported(n, "alertmanager"); }},
-        {"web", [&](const YAML::Node& n) { unsupported(n, "web"); }},
+        {"web", [&](const YAML::Node& n) { cfg.web = web(n); }},
         {"evaluation_interval", [&](const YAML::Node& n) { unsupported(n, "evaluation_interval"); }},
     });
     if (!has_sources || cfg.sources.empty()) fail(root, "'sources' is required (at least one source)");

@@ -5,6 +5,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -14,7 +16,11 @@
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 #include <poll.h>
+
+#include <array>
 #include <spdlog/spdlog.h>
+
+#include "http/request_target.h"
 
 namespace logpulse::http {
 
@@ -32,8 +38,9 @@ Response plain(beast::http::status status, std::string body, unsigned version = 
 }
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, const std::vector<config::ListenAddress>& listen, Handler handler)
-    : io_(io), handler_(std::move(handler)) {
+HttpServer::HttpServer(asio::io_context& io, const std::vector<config::ListenAddress>& listen, Handler handler,
+                       WebSecurity security)
+    : io_(io), handler_(std::move(handler)), security_(std::move(security)) {
   for (const auto& address : listen) {
     tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
     auto acceptor = std::make_unique<tcp::acceptor>(io_);
@@ -42,13 +49,15 @@ HttpServer::HttpServer(asio::io_context& io, const std::vector<config::ListenAdd
     if (endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true));
     acceptor->bind(endpoint);
     acceptor->listen(asio::socket_base::max_listen_connections);
-    spdlog::info("listening on http://{}", address.host.find(':') != std::string::npos
+    spdlog::info("listening on {}://{}", security_.tls ? "https" : "http", address.host.find(':') != std::string::npos
                                                ? "[" + address.host + "]:" + std::to_string(acceptor->local_endpoint().port())
                                                : address.host + ":" + std::to_string(acceptor->local_endpoint().port()));
     acceptors_.push_back(std::move(acceptor));
   }
   for (auto& acceptor : acceptors_) asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
 }
+
+HttpServer::~HttpServer() = default;
 
 std::vector<tcp::endpoint> HttpServer::local_endpoints() const {
   std::vector<tcp::endpoint> out;
@@ -128,9 +137,12 @@ asio::awaitable<void> HttpServer::accept_loop(tcp::acceptor& acceptor) {
 }
 
 asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address peer) {
-  using Phase = ConnectionTable::Phase;
   using Clock = ConnectionTable::Clock;
   auto table = table_;
+  // Over TLS a response leaves as several records (headers, body): without this, Nagle's
+  // algorithm holds the last one until the client's delayed ACK, 40 ms a response.
+  beast::error_code no_delay_error;
+  socket.set_option(tcp::no_delay(true), no_delay_error);
   beast::tcp_stream stream(std::move(socket));
   const auto id = table->add(peer, Clock::now(), [&stream] {
     beast::error_code ignored;
@@ -142,12 +154,70 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address pe
     ~Unregister() { table->remove(id); }
   } unregister{table, id};
 
+  // The first request's header deadline runs from the accept and covers a TLS handshake:
+  // a silent or slow one is dropped then, or evicted sooner like any slow request.
+  stream.expires_after(kHeaderTimeout);
+  if (security_.tls == nullptr) {
+    co_await session(stream, stream, *table, id);
+  } else {
+    auto context = security_.tls->current(Clock::now());
+    asio::ssl::stream<beast::tcp_stream&> tls(stream, *context);
+    auto [handshake_error] =
+        co_await tls.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+    if (!handshake_error) {
+      co_await session(tls, stream, *table, id);
+    } else {
+      if (handshake_log_.allow(handshake_error.message()))
+        spdlog::debug("TLS handshake with {} failed: {}", peer.to_string(), handshake_error.message());
+      // Close gracefully: the client's unread bytes (a request after a refused client
+      // certificate, plain HTTP) would make close() send a reset that can overtake the alert.
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream.expires_after(kLingerTimeout);
+      std::array<char, 4096> discard;
+      for (;;) {
+        auto [error, bytes] = co_await stream.async_read_some(asio::buffer(discard), asio::as_tuple(asio::use_awaitable));
+        if (error) break;
+      }
+    }
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+namespace {
+// A coroutine of its own, not a lambda: its arguments live in its frame. (A capturing
+// coroutine lambda given to co_spawn crashed here under g++ 12.)
+asio::awaitable<bool> verify_credentials(std::shared_ptr<BasicAuth> auth, BasicAuth::Credentials credentials) {
+  co_return auth->verify(credentials);
+}
+}  // namespace
+
+bool HttpServer::needs_credentials(const Request& request) const {
+  if (security_.auth == nullptr) return false;
+  return !(security_.health_without_auth && request_path(request.target()) == "/-/healthy");
+}
+
+asio::awaitable<bool> HttpServer::authorized(const Request& request) {
+  auto credentials = BasicAuth::parse(request[beast::http::field::authorization]);
+  if (!credentials) co_return false;
+  if (security_.auth->remembered(*credentials)) co_return true;
+  // bcrypt takes tens of milliseconds: on the worker, while this thread serves others.
+  co_return co_await asio::co_spawn(bcrypt_pool_, verify_credentials(security_.auth, std::move(*credentials)),
+                                    asio::use_awaitable);
+}
+
+template <typename Stream>
+asio::awaitable<void> HttpServer::session(Stream& stream, beast::tcp_stream& tcp, ConnectionTable& table,
+                                          ConnectionTable::Id id) {
+  using Phase = ConnectionTable::Phase;
+  using Clock = ConnectionTable::Clock;
   beast::flat_buffer buffer(kMaxHeaderBytes + kMaxBodyBytes);
   bool first = true;
   for (;;) {
     // Idle until the first byte of the next request (unless a pipelined one is buffered).
-    // The first request's header deadline runs from the accept.
-    stream.expires_after(first ? kHeaderTimeout : kIdleTimeout);
+    // The first request's header deadline was set at the accept.
+    if (!first) tcp.expires_after(kIdleTimeout);
     if (buffer.size() == 0) {
       auto [error, bytes] = co_await stream.async_read_some(buffer.prepare(kMaxHeaderBytes),
                                                             asio::as_tuple(asio::use_awaitable));
@@ -155,8 +225,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address pe
       buffer.commit(bytes);
     }
     if (!first) {
-      table->set_phase(id, Phase::reading, Clock::now());
-      stream.expires_after(kHeaderTimeout);
+      table.set_phase(id, Phase::reading, Clock::now());
+      tcp.expires_after(kHeaderTimeout);
     }
 
     beast::http::request_parser<beast::http::string_body> parser;
@@ -166,7 +236,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address pe
         co_await beast::http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (header_error == beast::http::error::end_of_stream || header_error == asio::error::connection_reset ||
         header_error == beast::error::timeout || header_error == asio::error::operation_aborted ||
-        header_error == asio::error::bad_descriptor) {
+        header_error == asio::error::bad_descriptor || header_error == asio::ssl::error::stream_truncated) {
       break;
     }
 
@@ -184,7 +254,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address pe
         // The body gets its own deadline, and a client that stops short of its
         // Content-Length hears why (400) instead of a silent close.
         using namespace asio::experimental::awaitable_operators;
-        stream.expires_never();
+        tcp.expires_never();
         asio::steady_timer deadline(stream.get_executor(), kBodyTimeout);
         auto outcome = co_await (
             beast::http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable)) ||
@@ -194,7 +264,7 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address pe
         } else {
           body_error = std::get<0>(std::get<0>(outcome));
           if (body_error == asio::error::connection_reset || body_error == asio::error::operation_aborted ||
-              body_error == asio::error::bad_descriptor)
+              body_error == asio::error::bad_descriptor || body_error == asio::ssl::error::stream_truncated)
             break;
         }
       }
@@ -207,11 +277,16 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address pe
       } else {
         const Request& request = parser.get();
         keep_alive = request.keep_alive();
-        try {
-          response = handler_(request);
-        } catch (const std::exception& e) {
-          spdlog::error("http handler failed for {}: {}", std::string(request.target()), e.what());
-          response = plain(beast::http::status::internal_server_error, "internal error\n");
+        if (needs_credentials(request) && !co_await authorized(request)) {
+          response = plain(beast::http::status::unauthorized, "unauthorized\n");
+          response.set(beast::http::field::www_authenticate, "Basic realm=\"" + std::string(kAuthRealm) + "\"");
+        } else {
+          try {
+            response = handler_(request);
+          } catch (const std::exception& e) {
+            spdlog::error("http handler failed for {}: {}", std::string(request.target()), e.what());
+            response = plain(beast::http::status::internal_server_error, "internal error\n");
+          }
         }
         response.version(request.version());
         if (request.method() == beast::http::verb::head) {
@@ -222,17 +297,26 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address pe
         }
       }
     }
+    for (const auto& [name, value] : security_.headers) response.set(name, value);
     response.keep_alive(keep_alive);
-    table->set_phase(id, Phase::writing, Clock::now());
-    stream.expires_after(kWriteTimeout);
+    table.set_phase(id, Phase::writing, Clock::now());
+    tcp.expires_after(kWriteTimeout);
     auto [write_error, written] =
         co_await beast::http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
     if (write_error || !keep_alive) break;
-    table->set_phase(id, Phase::idle, Clock::now());
+    table.set_phase(id, Phase::idle, Clock::now());
     first = false;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+WebSecurity make_web_security(const config::Config& config) {
+  WebSecurity security;
+  if (config.web.tls) security.tls = std::make_unique<ServerTls>(config.web.tls_server, config.file);
+  if (!config.web.basic_auth_users.empty())
+    security.auth = std::make_shared<BasicAuth>(config.web.basic_auth_users);
+  security.headers = config.web.headers;
+  security.health_without_auth = config.web.health_without_auth;
+  return security;
 }
 
 }  // namespace logpulse::http

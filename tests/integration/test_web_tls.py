@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""web: TLS, basic auth and response headers, against the real daemon.
+
+Certificates are made in each test with `openssl` (tls_support.Pki). A real Prometheus
+(Debian `prometheus`) scrapes over TLS with basic auth; Python's ssl module plays the other
+clients: wrong and missing passwords, plain HTTP to the TLS port, an expired server
+certificate, mutual TLS, a renewed certificate, silent and slow handshakes.
+"""
+import http.client
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import rules_support as rs  # noqa: E402
+import test_prometheus_scrape as ps  # noqa: E402
+import tls_support as ts  # noqa: E402
+
+HEADER_TIMEOUT = 5.0  # http::kHeaderTimeout
+
+
+class WebTls(rs.RulesTestCase):
+    WATCHER = "auto"
+
+    def setUp(self):
+        super().setUp()
+        self.pki = ts.Pki(os.path.join(self.tmp, "pki"))
+        self.cert, self.key = self.pki.issue("server", serial=1001)
+        self.ctx = ts.client_context(self.pki.ca_crt)
+
+    def start_web(self, web, lines=10):
+        log = self.path("access.log")
+        self.append(log, ps.access_lines(lines))
+        cfg = self.rules_config([self.source([log], name="access")], rs.access_rules("access"), web=web)
+        d = self.start_daemon(cfg, wait=None)
+        d.wait_listening()
+        return d, cfg
+
+    def tls_web(self, **extra):
+        web = {"tls_server_config": ts.web_config(self.cert, self.key),
+               "basic_auth_users": {ts.USER: ts.HASH},
+               "http_server_config": {"headers": {"X-Frame-Options": "deny",
+                                                  "Strict-Transport-Security": "max-age=31536000"}}}
+        web.update(extra)
+        return web
+
+    # ------------------------------------------------------------ Prometheus, basic auth
+
+    def test_real_prometheus_scrapes_over_tls_with_basic_auth(self):
+        d, _ = self.start_web(self.tls_web(), lines=40)
+        ts.wait_https(d, d.port, self.ctx)
+        prom = ps.PrometheusServer(self, self.tmp, ["127.0.0.1:%d" % d.port])
+        with open(prom.config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                    "scrape_configs:\n  - job_name: logpulse\n    scheme: https\n"
+                    "    tls_config: {ca_file: %s, server_name: localhost}\n"
+                    "    basic_auth: {username: %s, password: %s}\n"
+                    "    static_configs:\n      - targets: ['127.0.0.1:%d']\n"
+                    % (self.pki.ca_crt, ts.USER, ts.PASSWORD, d.port))
+        prom.start()
+        prom.wait_scalar("sum(http_requests_total)", 40, extra=d.stderr_tail)
+        prom.wait_scalar('up{job="logpulse"}', 1)
+        self.append(self.path("access.log"), ps.access_lines(10, start=40))
+        prom.wait_scalar("sum(http_requests_total)", 50, extra=d.stderr_tail)
+
+    def test_missing_or_wrong_credentials_get_401_with_basic_challenge(self):
+        d, _ = self.start_web(self.tls_web())
+        ts.wait_https(d, d.port, self.ctx)
+        for headers in ({}, ts.auth_header(password="wrong"), ts.auth_header(user="nobody"),
+                        {"Authorization": "Bearer abc"}):
+            status, h, _ = ts.https_get(d.port, "/metrics", self.ctx, headers)
+            self.assertEqual(status, 401, headers)
+            self.assertEqual(h["www-authenticate"], 'Basic realm="logpulse"')
+            self.assertEqual(h["x-frame-options"], "deny")  # configured headers on every response
+        # Health is behind auth unless health_without_auth says otherwise.
+        self.assertEqual(ts.https_get(d.port, "/-/healthy", self.ctx)[0], 401)
+        status, h, body = ts.https_get(d.port, "/metrics", self.ctx, ts.auth_header())
+        self.assertEqual(status, 200)
+        self.assertIn(b'logpulse_lines_read_total{source="access"}', body)
+        self.assertEqual(h["strict-transport-security"], "max-age=31536000")
+        self.assertEqual(ts.https_get(d.port, "/-/healthy", self.ctx, ts.auth_header())[0], 200)
+
+    def test_keep_alive_scrapes_pay_neither_bcrypt_nor_nagle(self):
+        # Cost 12: a quarter of a second a bcrypt, so 20 of them would take 5 s; a response
+        # held by Nagle's algorithm until a delayed ACK would take 40 ms, 0.8 s for 20.
+        d, _ = self.start_web(self.tls_web(basic_auth_users={ts.USER: ts.bcrypt_hash(ts.PASSWORD, cost=12)}))
+        ts.wait_https(d, d.port, self.ctx)
+        conn = http.client.HTTPSConnection("127.0.0.1", d.port, context=self.ctx, timeout=10)
+        self.addCleanup(conn.close)
+
+        def scrape():
+            conn.request("GET", "/metrics", headers=ts.auth_header())
+            r = conn.getresponse()
+            r.read()
+            return r.status
+        self.assertEqual(scrape(), 200)  # the one bcrypt
+        start = time.monotonic()
+        statuses = [scrape() for _ in range(20)]
+        elapsed = time.monotonic() - start
+        self.assertEqual(statuses, [200] * 20)
+        self.assertLess(elapsed, 0.5)
+
+    def test_health_without_auth_opens_only_health(self):
+        d, _ = self.start_web(self.tls_web(health_without_auth=True))
+        ts.wait_https(d, d.port, self.ctx)
+        self.assertEqual(ts.https_get(d.port, "/-/healthy", self.ctx)[0], 200)
+        self.assertEqual(ts.https_get(d.port, "/-/ready", self.ctx)[0], 401)
+        self.assertEqual(ts.https_get(d.port, "/metrics", self.ctx)[0], 401)
+
+    def test_basic_auth_without_tls(self):
+        d, _ = self.start_web({"basic_auth_users": {ts.USER: ts.HASH}})
+        self.assertEqual(harness._http(d.port, "GET", "/metrics")[0], 401)
+        self.assertEqual(harness._http(d.port, "GET", "/metrics", headers=ts.auth_header())[0], 200)
+
+    # ------------------------------------------------------------ TLS failures
+
+    def test_plain_http_to_the_tls_port_gets_no_http_answer(self):
+        d, _ = self.start_web(self.tls_web())
+        ts.wait_https(d, d.port, self.ctx)
+        with socket.create_connection(("127.0.0.1", d.port), timeout=10) as s:
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            received = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                received += chunk
+        self.assertEqual(received, b"")  # no answer at all: the connection is just closed
+        # The daemon lives on and still serves TLS.
+        self.assertTrue(d.alive())
+        self.assertEqual(ts.https_get(d.port, "/metrics", self.ctx, ts.auth_header())[0], 200)
+
+    def test_an_expired_server_certificate_fails_verification(self):
+        self.cert, self.key = self.pki.issue_expired("expired")
+        d, _ = self.start_web(self.tls_web())
+        insecure = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        insecure.check_hostname = False
+        insecure.verify_mode = ssl.CERT_NONE
+        ts.wait_https(d, d.port, insecure)
+        with self.assertRaises(ssl.SSLCertVerificationError) as caught:
+            ts.https_get(d.port, "/metrics", self.ctx, ts.auth_header())
+        self.assertEqual(caught.exception.verify_message, "certificate has expired")
+
+    def test_client_certificate_required_and_verified(self):
+        client_crt, client_key = self.pki.issue("client", serial=3001, client=True)
+        other = ts.Pki(os.path.join(self.tmp, "other"), name="other")
+        foreign_crt, foreign_key = other.issue("foreign", serial=4001, client=True)
+        d, _ = self.start_web(self.tls_web(tls_server_config=ts.web_config(
+            self.cert, self.key, client_ca_file=self.pki.ca_crt,
+            client_auth_type="RequireAndVerifyClientCert")))
+        with_cert = ts.client_context(self.pki.ca_crt, client_crt, client_key)
+        harness.wait_for(lambda: ts.https_get(d.port, "/metrics", with_cert, ts.auth_header())[0] == 200,
+                         on_timeout=d.stderr_tail)
+        # Without a certificate, or with one from another CA, the handshake fails: TLS 1.3
+        # sends the server's refusal (an alert) after the client's Finished.
+        for ctx, alert in ((self.ctx, "TLSV13_ALERT_CERTIFICATE_REQUIRED"),
+                           (ts.client_context(self.pki.ca_crt, foreign_crt, foreign_key), "TLSV1_ALERT_UNKNOWN_CA")):
+            with self.assertRaises(ssl.SSLError) as caught:
+                ts.https_get(d.port, "/metrics", ctx, ts.auth_header())
+            self.assertEqual(caught.exception.reason, alert)
+        self.assertTrue(d.alive())
+
+    def test_the_other_client_auth_policies(self):
+        client_crt, client_key = self.pki.issue("client", serial=3001, client=True)
+        other = ts.Pki(os.path.join(self.tmp, "other"), name="other")
+        foreign_crt, foreign_key = other.issue("foreign", serial=4001, client=True)
+        clients = {"none": self.ctx,
+                   "ours": ts.client_context(self.pki.ca_crt, client_crt, client_key),
+                   "foreign": ts.client_context(self.pki.ca_crt, foreign_crt, foreign_key)}
+        # policy -> client -> the status, or the TLS alert that refuses it
+        expected = {
+            "RequestClientCert": {"none": 200, "ours": 200, "foreign": 200},
+            "RequireAnyClientCert": {"none": "TLSV13_ALERT_CERTIFICATE_REQUIRED", "ours": 200, "foreign": 200},
+            "VerifyClientCertIfGiven": {"none": 200, "ours": 200, "foreign": "TLSV1_ALERT_UNKNOWN_CA"},
+        }
+        for policy, outcomes in expected.items():
+            tls = ts.web_config(self.cert, self.key, client_auth_type=policy)
+            if policy == "VerifyClientCertIfGiven":
+                tls["client_ca_file"] = self.pki.ca_crt
+            d, _ = self.start_web(self.tls_web(tls_server_config=tls), lines=0)
+            ts.wait_https(d, d.port, self.ctx if outcomes["none"] == 200 else clients["ours"])
+            for client, outcome in outcomes.items():
+                if outcome == 200:
+                    self.assertEqual(ts.https_get(d.port, "/metrics", clients[client], ts.auth_header())[0], 200,
+                                     (policy, client))
+                else:
+                    with self.assertRaises(ssl.SSLError, msg=(policy, client)) as caught:
+                        ts.https_get(d.port, "/metrics", clients[client], ts.auth_header())
+                    self.assertEqual(caught.exception.reason, outcome, (policy, client))
+            d.stop()
+
+    # ------------------------------------------------------------ certificate renewal
+
+    def test_renewed_certificate_is_served_without_restart(self):
+        d, cfg = self.start_web(self.tls_web())
+        ts.wait_https(d, d.port, self.ctx)
+        self.assertEqual(ts.peer_serial(d.port, self.ctx), 1001)
+        live_cert, live_key = self.cert, self.key
+        # A renewal replaces both files: new connections see the new serial.
+        new_crt, new_key = self.pki.issue("renewed", serial=1002)
+        ts.replace_file(new_key, live_key)
+        ts.replace_file(new_crt, live_cert)
+        harness.wait_for(lambda: ts.peer_serial(d.port, self.ctx) == 1002,
+                         message="the renewed certificate was never served", on_timeout=d.stderr_tail)
+        # A broken certificate file is refused, logged, and the one in use stays.
+        with open(live_cert, "w") as f:
+            f.write("not a certificate\n")
+        d.send_signal(signal.SIGHUP)
+        harness.wait_for(lambda: "TLS certificate reload refused" in d.stderr_text_since_start(),
+                         on_timeout=d.stderr_tail)
+        self.assertEqual(ts.peer_serial(d.port, self.ctx), 1002)
+        # SIGHUP re-reads a good one at once.
+        third_crt, third_key = self.pki.issue("third", serial=1003)
+        ts.replace_file(third_key, live_key)
+        ts.replace_file(third_crt, live_cert)
+        d.send_signal(signal.SIGHUP)
+        harness.wait_for(lambda: ts.peer_serial(d.port, self.ctx) == 1003, on_timeout=d.stderr_tail)
+        self.assertEqual(ts.https_get(d.port, "/metrics", self.ctx, ts.auth_header())[0], 200)
+
+    def test_a_bad_certificate_at_start_is_a_configuration_error_naming_it(self):
+        bad = os.path.join(self.tmp, "bad.crt")
+        with open(bad, "w") as f:
+            f.write("garbage\n")
+        log = self.path("access.log")
+        self.append(log, "x\n")
+        cfg = self.rules_config([self.source([log], name="access")], rs.access_rules("access"),
+                                web={"tls_server_config": ts.web_config(bad, self.key)})
+        for args in (["--check"], []):
+            r = harness.run_cli(["-c", cfg] + args, timeout=30)
+            err = r.stderr.decode()
+            self.assertEqual(r.returncode, 2, err)
+            self.assertRegex(err, r"%s:\d+:\d+: web\.tls_server_config: cert_file %s: cannot use it as a PEM "
+                             r"certificate" % (re.escape(cfg), re.escape(bad)))
+
+    # ------------------------------------------------------------ slow handshakes
+
+    def test_silent_or_slow_handshake_cannot_hold_a_slot_past_the_header_deadline(self):
+        d, _ = self.start_web(self.tls_web())
+        ts.wait_https(d, d.port, self.ctx)
+        # A ClientHello from a real client, to drip byte by byte.
+        hello = ssl.MemoryBIO()
+        obj = self.ctx.wrap_bio(ssl.MemoryBIO(), hello, server_hostname="localhost")
+        with self.assertRaises(ssl.SSLWantReadError):
+            obj.do_handshake()
+        client_hello = hello.read()
+        silent = socket.create_connection(("127.0.0.1", d.port))
+        slow = socket.create_connection(("127.0.0.1", d.port))
+        opened = time.monotonic()
+        closed = {}
+
+        def drip_until_closed():
+            for name, s in (("silent", silent), ("slow", slow)):
+                if name in closed:
+                    continue
+                s.settimeout(0.05)
+                try:
+                    if name == "slow" and sent[0] < len(client_hello) - 1:  # never the last byte
+                        s.send(client_hello[sent[0]:sent[0] + 1])
+                        sent[0] += 1
+                    if s.recv(4096) == b"":
+                        closed[name] = time.monotonic() - opened
+                except socket.timeout:
+                    pass
+                except OSError:
+                    closed[name] = time.monotonic() - opened
+            return len(closed) == 2
+        sent = [0]
+        harness.wait_for(drip_until_closed, timeout=HEADER_TIMEOUT + 5, step=0.2,
+                         message=lambda: "handshakes still open: %r" % closed, on_timeout=d.stderr_tail)
+        silent.close()
+        slow.close()
+        for name, after in closed.items():
+            self.assertGreater(after, HEADER_TIMEOUT - 0.5, name)
+            self.assertLess(after, HEADER_TIMEOUT + 2, name)
+        self.assertEqual(ts.https_get(d.port, "/metrics", self.ctx, ts.auth_header())[0], 200)
+
+    def test_a_flood_of_silent_handshakes_does_not_lock_out_a_scraper(self):
+        d, _ = self.start_web(self.tls_web())
+        ts.wait_https(d, d.port, self.ctx)
+        silent = [socket.create_connection(("127.0.0.1", d.port)) for _ in range(300)]  # > kMaxConnections
+        try:
+            start = time.monotonic()
+            self.assertEqual(ts.https_get(d.port, "/metrics", self.ctx, ts.auth_header(), timeout=4)[0], 200)
+            self.assertLess(time.monotonic() - start, HEADER_TIMEOUT - 1)
+        finally:
+            for s in silent:
+                s.close()
+
+
+if __name__ == "__main__":
+    harness.main()
