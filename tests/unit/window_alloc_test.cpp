@@ -1,7 +1,10 @@
 // Checks the hot-path promise of window.h: once a label set exists (and its buckets have
 // seen their range of values), add() allocates nothing. Counting needs the global operator
 // new replaced; this replacement counts only while a test asks it to and otherwise just
-// forwards to malloc, so it changes nothing for the other tests in the binary.
+// forwards to malloc, so it changes nothing for the other tests in the binary. Every
+// non-aligned form of new and delete is replaced, so that memory a shared library gets from
+// one form (simdjson uses the nothrow new) is never freed by another's allocator (ASan
+// reports such a mismatch).
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -14,13 +17,29 @@ bool counting = false;
 std::size_t allocations = 0;
 }  // namespace
 
-void* operator new(std::size_t n) {
+namespace {
+void* counted_malloc(std::size_t n) noexcept {
   if (counting) ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
+  return std::malloc(n ? n : 1);
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (void* p = counted_malloc(n)) return p;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t n) {
+  if (void* p = counted_malloc(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace window_test;
 using logpulse::window::Agg;
