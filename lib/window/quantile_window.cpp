@@ -32,13 +32,15 @@ void QuantileWindow::save_series(std::string& out) const {
   BlobWriter w(out);
   w.u64(table_.size());
   for (const auto& [key, ring] : table_.map()) {
+    // A lambda may not name a structured binding in clang 14: copy what it needs.
+    const int64_t newest = ring.newest();
     w.bytes(key);
-    w.i64(ring.newest());
+    w.i64(newest);
     uint64_t used = 0;
-    ring.for_each_live(ring.newest(), [&](int64_t, const LogBins& b) { used += b.total() != 0; });
+    ring.for_each_live(newest, [&](int64_t, const LogBins& b) { used += b.total() != 0; });
     w.u64(used);
-    ring.for_each_live(ring.newest(), [&](int64_t b, const LogBins& bins) {
-      if (bins.total() != 0) w.i64(ring.newest() - b), bins.write(w);
+    ring.for_each_live(newest, [&](int64_t b, const LogBins& bins) {
+      if (bins.total() != 0) w.i64(newest - b), bins.write(w);
     });
   }
 }

@@ -137,13 +137,15 @@ class ScalarWindow final : public Window {
     BlobWriter w(out);
     w.u64(table_.size());
     for (const auto& [key, ring] : table_.map()) {
+      // A lambda may not name a structured binding in clang 14: copy what it needs.
+      const int64_t newest = ring.newest();
       w.bytes(key);
-      w.i64(ring.newest());
+      w.i64(newest);
       uint64_t used = 0;
-      ring.for_each_live(ring.newest(), [&](int64_t, const auto& c) { used += A::used(c); });
+      ring.for_each_live(newest, [&](int64_t, const auto& c) { used += A::used(c); });
       w.u64(used);
-      ring.for_each_live(ring.newest(), [&](int64_t b, const auto& c) {
-        if (A::used(c)) w.i64(ring.newest() - b), A::write(w, c);
+      ring.for_each_live(newest, [&](int64_t b, const auto& c) {
+        if (A::used(c)) w.i64(newest - b), A::write(w, c);
       });
     }
   }
