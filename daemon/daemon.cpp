@@ -21,12 +21,12 @@
 
 #include "config/config_loader.h"
 #include "core/log_throttle.h"
+#include "core/status_board.h"
 #include "daemon/generation.h"
 #include "daemon/listen_file.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "metrics/self_metrics.h"
-#include "pipeline/status_board.h"
 #include "tail/checkpoint_store.h"
 
 namespace logpulse {
@@ -219,14 +219,14 @@ class Daemon {
 
   void publish_status() {
     std::erase_if(retired_, [](const auto& generation) { return generation->finished(); });
-    std::vector<pipeline::SourceStatus> sources;
+    std::vector<core::SourceStatus> sources;
     bool all_discovered = true;
     const auto& followers = current_->followers();
     for (std::size_t i = 0; i < followers.size(); ++i) {
       const auto& follower = *followers[i];
       const auto& metrics = current_->source_metrics(i);
       all_discovered = all_discovered && follower.discovered();
-      pipeline::SourceStatus status;
+      core::SourceStatus status;
       status.name = follower.name();
       status.watcher = follower.watcher_kind();
       status.lines_read = static_cast<std::uint64_t>(metrics.lines_read.Value());
@@ -262,7 +262,7 @@ class Daemon {
   std::unique_ptr<asio::steady_timer> checkpoint_timer_;
   mutable std::mutex store_mutex_;
   std::shared_ptr<const metrics::MetricStore> store_;
-  pipeline::StatusBoard board_;
+  core::StatusBoard board_;
   std::mutex checkpoint_mutex_;
   std::optional<std::chrono::steady_clock::time_point> last_checkpoint_;  // guarded by checkpoint_mutex_
   std::uint64_t failed_checkpoints_ = 0;                                  // guarded by checkpoint_mutex_

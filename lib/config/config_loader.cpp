@@ -16,7 +16,7 @@
 
 #include "config/duration.h"
 #include "core/text_escape.h"
-#include "tail/glob.h"
+#include "core/glob.h"
 
 namespace logpulse::config {
 namespace {
@@ -147,7 +147,7 @@ class Reader {
     std::size_t i = 0;
     for (const auto& pattern : globs) {
       const YAML::Node item = node.IsSequence() ? node[i] : node;
-      if (auto error = tail::glob_error(pattern)) fail(item, key + ": bad glob '" + pattern + "': " + *error);
+      if (auto error = core::glob_error(pattern)) fail(item, key + ": bad glob '" + pattern + "': " + *error);
       ++i;
     }
     return globs;

@@ -10,8 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "core/status_board.h"
 #include "http/server.h"
-#include "pipeline/status_board.h"
 
 namespace logpulse::http {
 
@@ -21,7 +21,7 @@ class Router {
   // and the shared_ptr keeps the old one alive until the scrape is done.
   using Collectables = std::function<std::vector<std::shared_ptr<const prometheus::Collectable>>()>;
 
-  Router(Collectables collectables, const pipeline::StatusBoard& board)
+  Router(Collectables collectables, const core::StatusBoard& board)
       : collectables_(std::move(collectables)), board_(board) {}
 
   Response handle(const Request& request) const;
@@ -32,7 +32,7 @@ class Router {
   Response status_page() const;
 
   Collectables collectables_;
-  const pipeline::StatusBoard& board_;
+  const core::StatusBoard& board_;
 };
 
 }  // namespace logpulse::http

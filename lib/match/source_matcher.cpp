@@ -146,7 +146,7 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
   }
 }
 
-void SourceMatcher::process(const tail::LineBatch& batch, std::int64_t now_ms) {
+void SourceMatcher::process(const core::LineBatch& batch, std::int64_t now_ms) {
   if (batch.lines.empty() || (rules_.empty() && fallback_rules_.empty())) return;
   bool valid = false;
   if (batch.lines_truncated == 0) {

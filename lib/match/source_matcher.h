@@ -32,7 +32,7 @@
 #include "match/timestamp_parser.h"
 #include "metrics/metric_store.h"
 #include "metrics/self_metrics.h"
-#include "tail/line_batch.h"
+#include "core/line_batch.h"
 
 namespace logpulse::match {
 
@@ -74,7 +74,7 @@ class SourceMatcher {
 
   // A batch from a follower: its lines are contiguous in one buffer, so one UTF-8 check over
   // the whole range replaces a check per line in the common case.
-  void process(const tail::LineBatch& batch, std::int64_t now_ms);
+  void process(const core::LineBatch& batch, std::int64_t now_ms);
   // Lines from anywhere; `known_valid_utf8` skips the per-line check.
   // Multiline records are joined per `file`.
   void process(std::span<const std::string_view> lines, std::int64_t now_ms, bool known_valid_utf8 = false,

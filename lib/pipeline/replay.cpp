@@ -152,7 +152,7 @@ Counts read_items(const config::Config& config, const std::vector<WorkItem>& ite
       *explain << item.path << ':' << line_number + 1 << ": " << core::repair_utf8(record) << '\n';
       line_number += 1 + static_cast<std::uint64_t>(std::count(record.begin(), record.end(), '\n'));
     };
-    for (const tail::LineBatch& batch : file.read_available(0)) {
+    for (const core::LineBatch& batch : file.read_available(0)) {
       if (explain) {
         matcher.explain_lines(batch.lines, header, *explain);
       } else {

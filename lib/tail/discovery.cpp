@@ -8,7 +8,7 @@
 #include <set>
 #include <utility>
 
-#include "tail/glob.h"
+#include "core/glob.h"
 
 namespace logpulse::tail {
 
@@ -34,11 +34,11 @@ Discovery discover(const std::vector<std::string>& paths, const std::vector<std:
       out.directories.push_back(dir);
   };
   for (const auto& pattern : paths) {
-    add_directory(literal_directory(pattern));
+    add_directory(core::literal_directory(pattern));
     std::vector<std::string> candidates =
-        has_glob_chars(pattern) ? expand_glob(pattern) : std::vector<std::string>{pattern};
+        core::has_glob_chars(pattern) ? core::expand_glob(pattern) : std::vector<std::string>{pattern};
     for (auto& path : candidates) {
-      if (is_excluded(path, exclude)) continue;
+      if (core::is_excluded(path, exclude)) continue;
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0) {
         if (errno != ENOENT && errno != ENOTDIR) out.unreadable.push_back(path);

@@ -112,10 +112,10 @@ FollowedFile::Change FollowedFile::check() {
   return read_offset_ < size ? Change::kGrew : Change::kNone;
 }
 
-core::Generator<const LineBatch&> FollowedFile::read_available(std::size_t max_batches) {
+core::Generator<const core::LineBatch&> FollowedFile::read_available(std::size_t max_batches) {
   at_eof_ = false;
   std::size_t batches = 0;
-  LineBatch& batch = splitter_.batch();
+  core::LineBatch& batch = splitter_.batch();
   for (;;) {
     if (max_batches != 0 && batches >= max_batches) co_return;
     std::span<char> space = splitter_.writable();

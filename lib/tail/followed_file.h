@@ -16,7 +16,7 @@
 
 #include "core/generator.h"
 #include "tail/file_identity.h"
-#include "tail/line_batch.h"
+#include "core/line_batch.h"
 #include "tail/line_splitter.h"
 #include "tail/read_buffer.h"
 
@@ -39,9 +39,9 @@ class FollowedFile {
   // Batches of complete lines, up to `max_batches` reads (0: no limit), until the end of
   // the file. Each batch is valid until the generator is resumed. at_eof() tells whether
   // the generator stopped at the end of the file or at the batch limit.
-  core::Generator<const LineBatch&> read_available(std::size_t max_batches);
+  core::Generator<const core::LineBatch&> read_available(std::size_t max_batches);
 
-  void commit(const LineBatch& batch) {
+  void commit(const core::LineBatch& batch) {
     committed_offset_ = batch.end_offset;
     committed_in_cut_line_ = batch.ends_in_cut_line;
   }

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <spdlog/spdlog.h>
 
-#include "tail/glob.h"
+#include "core/glob.h"
 #include "tail/inotify_watcher.h"
 #include "tail/polling_watcher.h"
 
@@ -79,7 +79,7 @@ void Follower::use_polling() {
   watcher_ = std::make_unique<PollingWatcher>(executor_, options_.poll_interval);
 }
 
-asio::awaitable<const LineBatch*> Follower::next() {
+asio::awaitable<const core::LineBatch*> Follower::next() {
   if (!discovered_) {
     rescan(true);
     discovered_ = true;
@@ -88,7 +88,7 @@ asio::awaitable<const LineBatch*> Follower::next() {
   for (;;) {
     if (stopped_) co_return nullptr;
     if (reading_.valid()) {
-      if (const LineBatch* batch = reading_.next()) co_return batch;
+      if (const core::LineBatch* batch = reading_.next()) co_return batch;
       if (!reading_tracked_->file->at_eof()) more_pending_ = true;
       note_error(*reading_tracked_);
       reading_ = {};
@@ -128,7 +128,7 @@ asio::awaitable<const LineBatch*> Follower::next() {
   }
 }
 
-void Follower::commit(const LineBatch& batch) {
+void Follower::commit(const core::LineBatch& batch) {
   if (reading_tracked_ == nullptr) return;
   reading_tracked_->file->commit(batch);
   metrics_.record_batch(batch.lines.size(), batch.bytes, batch.lines_truncated, batch.nul_bytes_skipped);
@@ -246,7 +246,7 @@ Follower::SiblingMap Follower::rotated_siblings(const std::vector<std::string>& 
 // or by hand): both are left alone.
 void Follower::rescue_rotated(const std::vector<Sibling>& siblings) {
   for (const auto& sibling : siblings) {
-    if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key) || sibling_keys_.count(sibling.key))
+    if (core::is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key) || sibling_keys_.count(sibling.key))
       continue;
     if (is_copy_of_known(sibling.path)) {
       spdlog::debug("source {}: {} is a copy of a file already read: not read", source_.name, sibling.path);
@@ -274,7 +274,7 @@ void Follower::recover_checkpointed(const std::vector<CheckpointEntry>& checkpoi
              });
     });
     for (const auto& sibling : beside->second) {
-      if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key)) continue;
+      if (core::is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key)) continue;
       if (open_file(sibling.path, OpenMode::kCheckpointed)) continue;
       if (!restarted_ || path_kept_its_file || checkpoint_written_at_ns_ == 0 ||
           sibling.mtime_ns < checkpoint_written_at_ns_ || is_copy_of_known(sibling.path))
@@ -471,11 +471,11 @@ std::vector<CheckpointEntry> Follower::checkpoint_entries() const {
   return out;
 }
 
-std::vector<FileStatus> Follower::status() const {
-  std::vector<FileStatus> out;
+std::vector<core::FileStatus> Follower::status() const {
+  std::vector<core::FileStatus> out;
   for (const auto& [key, tracked] : files_) {
     const FollowedFile& f = *tracked.file;
-    out.push_back(FileStatus{f.path(), f.identity().to_string(), f.committed_offset(), f.size(), f.lag_bytes(),
+    out.push_back(core::FileStatus{f.path(), f.identity().to_string(), f.committed_offset(), f.size(), f.lag_bytes(),
                              tracked.draining ? "draining" : "following"});
   }
   return out;

@@ -31,7 +31,9 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/file_status.h"
 #include "core/generator.h"
+#include "core/line_batch.h"
 #include "core/log_throttle.h"
 #include "metrics/self_metrics.h"
 #include "tail/checkpoint_store.h"
@@ -41,15 +43,6 @@
 #include "tail/watcher.h"
 
 namespace logpulse::tail {
-
-struct FileStatus {
-  std::string path;
-  std::string identity;
-  std::uint64_t offset = 0;
-  std::uint64_t size = 0;
-  std::uint64_t lag = 0;
-  const char* state = "following";  // following | draining
-};
 
 struct FollowerOptions {
   bool force_poll = false;
@@ -69,14 +62,14 @@ class Follower {
   Follower& operator=(const Follower&) = delete;
 
   // nullptr only after stop(): the generator is finished.
-  boost::asio::awaitable<const LineBatch*> next();
+  boost::asio::awaitable<const core::LineBatch*> next();
   // Makes a pending or later next() return nullptr soon (used on reload).
   void stop();
-  void commit(const LineBatch& batch);
+  void commit(const core::LineBatch& batch);
 
   // The committed position of every open file, for the checkpoint.
   std::vector<CheckpointEntry> checkpoint_entries() const;
-  std::vector<FileStatus> status() const;
+  std::vector<core::FileStatus> status() const;
   // True once the first discovery has run and its files are open.
   bool discovered() const { return discovered_; }
   const std::string& name() const { return source_.name; }
@@ -151,7 +144,7 @@ class Follower {
   std::map<prometheus::Gauge*, int> lag_gauge_users_;
 
   std::vector<Key> round_;
-  core::Generator<const LineBatch&> reading_;
+  core::Generator<const core::LineBatch&> reading_;
   Tracked* reading_tracked_ = nullptr;
   bool more_pending_ = false;
   bool stopped_ = false;

@@ -10,7 +10,7 @@ namespace {
 constexpr std::size_t kParkedSlack = 4096;
 
 // Skips the NUL bytes from `at` (a line start) and counts them; returns the first other byte.
-std::size_t skip_nul_run(const char* data, std::size_t at, std::size_t end, LineBatch& batch) {
+std::size_t skip_nul_run(const char* data, std::size_t at, std::size_t end, core::LineBatch& batch) {
   std::size_t i = at;
   while (i < end && data[i] == '\0') ++i;
   batch.bytes += i - at;
@@ -56,7 +56,7 @@ void LineSplitter::reset() {
 }
 
 void LineSplitter::commit_read(std::size_t n) {
-  LineBatch& batch = buffer_->batch;
+  core::LineBatch& batch = buffer_->batch;
   batch.clear();
   const std::size_t max_line_bytes = buffer_->max_line_bytes;
   char* const data = buffer_->bytes.data();

@@ -20,7 +20,7 @@
 #include <span>
 #include <string>
 
-#include "tail/line_batch.h"
+#include "core/line_batch.h"
 #include "tail/read_buffer.h"
 
 namespace logpulse::tail {
@@ -42,7 +42,7 @@ class LineSplitter {
     skipping_ = true;
   }
 
-  LineBatch& batch() { return buffer_->batch; }
+  core::LineBatch& batch() { return buffer_->batch; }
   std::size_t held_bytes() const { return held_; }
   bool skipping() const { return skipping_; }
   // Bytes of memory this splitter keeps of its own (a parked partial line).

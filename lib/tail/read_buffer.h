@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "tail/line_batch.h"
+#include "core/line_batch.h"
 
 namespace logpulse::tail {
 
@@ -32,7 +32,7 @@ struct ReadBuffer {
 
   const std::size_t max_line_bytes;
   std::vector<char> bytes;
-  LineBatch batch;
+  core::LineBatch batch;
   LineSplitter* owner = nullptr;  // whose partial line sits in `bytes` now
 };
 

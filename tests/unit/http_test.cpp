@@ -18,7 +18,7 @@ http::Response get(const http::Router& router, const std::string& target,
 
 struct RouterFixture {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  pipeline::StatusBoard board;
+  core::StatusBoard board;
   http::Router router{[r = registry] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{r}; },
                       board};
 };
@@ -210,7 +210,7 @@ TEST_CASE("router: endpoints, 404, 405, readiness") {
   metrics::SelfMetrics self(*registry);
   auto source = self.for_source("app");
   source->record_batch(3, 30, 1, 0);
-  pipeline::StatusBoard board;
+  core::StatusBoard board;
   http::Router router([registry] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{registry}; },
                       board);
 
@@ -229,13 +229,13 @@ TEST_CASE("router: endpoints, 404, 405, readiness") {
         boost::beast::http::status::method_not_allowed);
   CHECK(get(router, "/metrics?x=1").result() == boost::beast::http::status::ok);
 
-  pipeline::SourceStatus status;
+  core::SourceStatus status;
   status.name = "app";
   status.watcher = "inotify";
   status.lines_read = 4;
   status.lines_unmatched = 1;
   status.has_rules = true;
-  status.files = {tail::FileStatus{"/l/\"q\".log", "1:2:3:4", 10, 20, 10, "following"}};
+  status.files = {core::FileStatus{"/l/\"q\".log", "1:2:3:4", 10, 20, 10, "following"}};
   board.publish({status});
   auto json = get(router, "/api/v1/sources");
   CHECK(json.body().find("\"path\":\"/l/\\\"q\\\".log\"") != std::string::npos);

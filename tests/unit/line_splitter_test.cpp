@@ -7,6 +7,7 @@
 #include "tail/line_splitter.h"
 
 using namespace logpulse::tail;
+using logpulse::core::LineBatch;
 
 namespace {
 // Feeds `chunks` one by one; returns every line emitted, copied.

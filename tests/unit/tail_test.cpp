@@ -13,10 +13,14 @@
 #include "tail/checkpoint_store.h"
 #include "tail/file_identity.h"
 #include "tail/followed_file.h"
-#include "tail/glob.h"
+#include "core/glob.h"
 
 using namespace logpulse;
 using namespace logpulse::tail;
+using logpulse::core::glob_error;
+using logpulse::core::is_excluded;
+using logpulse::core::LineBatch;
+using logpulse::core::literal_directory;
 namespace fs = std::filesystem;
 
 namespace {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace logpulse::tail {
+namespace logpulse::core {
 
 struct LineBatch {
   std::vector<std::string_view> lines;  // without "\n" / "\r\n"
@@ -28,4 +28,4 @@ struct LineBatch {
   }
 };
 
-}  // namespace logpulse::tail
+}  // namespace logpulse::core

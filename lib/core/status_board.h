@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "tail/follower.h"
+#include "core/file_status.h"
 
-namespace logpulse::pipeline {
+namespace logpulse::core {
 
 struct SourceStatus {
   std::string name;
@@ -21,7 +21,7 @@ struct SourceStatus {
   std::uint64_t lines_unmatched = 0;  // lines (records) no rule matched
   bool has_rules = false;
   double lines_per_second = 0;  // over the last publication interval
-  std::vector<tail::FileStatus> files;
+  std::vector<FileStatus> files;
 };
 
 class StatusBoard {
@@ -39,4 +39,4 @@ class StatusBoard {
   std::atomic<bool> ready_{false};
 };
 
-}  // namespace logpulse::pipeline
+}  // namespace logpulse::core

@@ -1,6 +1,6 @@
-#include "pipeline/status_board.h"
+#include "core/status_board.h"
 
-namespace logpulse::pipeline {
+namespace logpulse::core {
 
 void StatusBoard::publish(std::vector<SourceStatus> sources) {
   const auto now = std::chrono::steady_clock::now();
@@ -21,4 +21,4 @@ std::vector<SourceStatus> StatusBoard::snapshot() const {
   return sources_;
 }
 
-}  // namespace logpulse::pipeline
+}  // namespace logpulse::core

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace logpulse::tail {
+namespace logpulse::core {
 
 // Why `pattern` is not a usable glob (empty, unclosed '[', empty "[]", NUL byte), or nullopt.
 std::optional<std::string> glob_error(std::string_view pattern);
@@ -25,4 +25,4 @@ bool is_excluded(std::string_view path, const std::vector<std::string>& excludes
 // "/var/log/*/x.log"; "." for a relative pattern without a directory).
 std::string literal_directory(std::string_view pattern);
 
-}  // namespace logpulse::tail
+}  // namespace logpulse::core

@@ -1,11 +1,11 @@
-#include "tail/glob.h"
+#include "core/glob.h"
 
 #include <fnmatch.h>
 #include <glob.h>
 
 #include <algorithm>
 
-namespace logpulse::tail {
+namespace logpulse::core {
 
 std::optional<std::string> glob_error(std::string_view pattern) {
   if (pattern.empty()) return "empty glob";
@@ -73,4 +73,4 @@ std::string literal_directory(std::string_view pattern) {
   return std::string(pattern.substr(0, slash));
 }
 
-}  // namespace logpulse::tail
+}  // namespace logpulse::core
