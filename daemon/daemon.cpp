@@ -27,6 +27,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "metrics/self_metrics.h"
+#include "pipeline/follow_metrics.h"
 #include "tail/checkpoint_store.h"
 
 namespace logpulse {
@@ -56,7 +57,7 @@ class Daemon {
   Daemon(const config::Config& config, std::string config_path)
       : config_path_(std::move(config_path)), self_metrics_(*registry_) {
     // Throws config::ConfigError when the rules do not compile.
-    current_ = std::make_unique<Generation>(ingest_io_, config, self_metrics_);
+    current_ = std::make_unique<Generation>(ingest_io_, config, self_metrics_, *follow_metrics_);
   }
 
   int run() {
@@ -106,7 +107,7 @@ class Daemon {
  private:
   std::vector<std::shared_ptr<const prometheus::Collectable>> collectables() const {
     std::lock_guard lock(store_mutex_);
-    return {registry_, store_};
+    return {follow_metrics_, store_};
   }
 
   void set_store(std::shared_ptr<const metrics::MetricStore> store) {
@@ -144,7 +145,7 @@ class Daemon {
           !std::equal(config.listen.begin(), config.listen.end(), current_->config().listen.begin(),
                       [](const auto& a, const auto& b) { return a.host == b.host && a.port == b.port; }))
         spdlog::warn("SIGHUP: a change of 'listen' takes effect at the next restart");
-      next = std::make_unique<Generation>(ingest_io_, std::move(config), self_metrics_);
+      next = std::make_unique<Generation>(ingest_io_, std::move(config), self_metrics_, *follow_metrics_);
     } catch (const std::exception& e) {
       spdlog::error("SIGHUP: the new configuration is refused, the running one stays: {}", e.what());
       sd_notify(0, "READY=1");
@@ -224,13 +225,13 @@ class Daemon {
     const auto& followers = current_->followers();
     for (std::size_t i = 0; i < followers.size(); ++i) {
       const auto& follower = *followers[i];
-      const auto& metrics = current_->source_metrics(i);
+      const core::SourceCounters& counters = current_->source_counters(i);
       all_discovered = all_discovered && follower.discovered();
       core::SourceStatus status;
       status.name = follower.name();
       status.watcher = follower.watcher_kind();
-      status.lines_read = static_cast<std::uint64_t>(metrics.lines_read.Value());
-      status.bytes_read = static_cast<std::uint64_t>(metrics.bytes_read.Value());
+      status.lines_read = counters.lines_read.load(std::memory_order_relaxed);
+      status.bytes_read = counters.bytes_read.load(std::memory_order_relaxed);
       status.lines_unmatched = static_cast<std::uint64_t>(self_metrics_.lines_unmatched(follower.name()).Value());
       status.has_rules = current_->has_rules(i);
       status.files = follower.status();
@@ -255,6 +256,9 @@ class Daemon {
   std::shared_ptr<const bool> never_ = std::make_shared<const bool>(false);
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   metrics::SelfMetrics self_metrics_;
+  // The registry as /metrics sees it: the followers' counters published into it per scrape.
+  std::shared_ptr<pipeline::FollowMetrics> follow_metrics_ =
+      std::make_shared<pipeline::FollowMetrics>(registry_, self_metrics_);
   asio::io_context ingest_io_{1};
   asio::io_context http_io_{1};
   std::unique_ptr<Generation> current_;

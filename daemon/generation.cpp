@@ -17,8 +17,13 @@ std::int64_t steady_now_ms() {
       .count();
 }
 
-Generation::Generation(asio::io_context& io, config::Config config, metrics::SelfMetrics& self_metrics)
-    : io_(io), config_(std::move(config)), self_metrics_(self_metrics), rules_(config_, self_metrics_) {}
+Generation::Generation(asio::io_context& io, config::Config config, metrics::SelfMetrics& self_metrics,
+                       pipeline::FollowMetrics& follow_metrics)
+    : io_(io),
+      config_(std::move(config)),
+      self_metrics_(self_metrics),
+      follow_metrics_(follow_metrics),
+      rules_(config_, self_metrics_) {}
 
 template <typename Work>
 void Generation::spawn(Work work) {
@@ -61,9 +66,9 @@ void Generation::start(const std::vector<tail::CheckpointEntry>& entries, const 
                                 .rescan_interval = config_.rescan_interval,
                                 .after_reload = after_reload};
   for (std::size_t i = 0; i < config_.sources.size(); ++i) {
-    source_metrics_.push_back(self_metrics_.for_source(config_.sources[i].name));
+    source_counters_.push_back(&follow_metrics_.for_source(config_.sources[i].name));
     followers_.push_back(std::make_unique<tail::Follower>(io_.get_executor(), config_.sources[i], options,
-                                                          *source_metrics_.back(), entries));
+                                                          *source_counters_.back(), entries));
     match::SourceMatcher& matcher = rules_.matcher(i);
     spawn(pipeline::ingest(*followers_.back(), matcher));
     if (matcher.multiline()) {

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/source_counters.h"
 #include "metrics/self_metrics.h"
+#include "pipeline/follow_metrics.h"
 #include "pipeline/rule_pipeline.h"
 #include "tail/checkpoint_store.h"
 #include "tail/follower.h"
@@ -29,7 +31,8 @@ boost::asio::awaitable<void> every(std::chrono::milliseconds period, std::functi
 class Generation {
  public:
   // Throws config::ConfigError when the rules do not compile.
-  Generation(boost::asio::io_context& io, config::Config config, metrics::SelfMetrics& self_metrics);
+  Generation(boost::asio::io_context& io, config::Config config, metrics::SelfMetrics& self_metrics,
+             pipeline::FollowMetrics& follow_metrics);
   Generation(const Generation&) = delete;
   Generation& operator=(const Generation&) = delete;
 
@@ -45,7 +48,7 @@ class Generation {
   tail::CheckpointState checkpoint_state() const { return rules_.save(); }
   const config::Config& config() const { return config_; }
   const std::vector<std::unique_ptr<tail::Follower>>& followers() const { return followers_; }
-  const metrics::SourceMetrics& source_metrics(std::size_t i) const { return *source_metrics_[i]; }
+  const core::SourceCounters& source_counters(std::size_t i) const { return *source_counters_[i]; }
   bool has_rules(std::size_t source_index) { return rules_.matcher(source_index).has_rules(); }
   std::shared_ptr<const metrics::MetricStore> shared_store() const { return rules_.shared_store(); }
 
@@ -57,8 +60,9 @@ class Generation {
   boost::asio::io_context& io_;
   config::Config config_;
   metrics::SelfMetrics& self_metrics_;
+  pipeline::FollowMetrics& follow_metrics_;
   pipeline::RulePipeline rules_;
-  std::vector<std::unique_ptr<metrics::SourceMetrics>> source_metrics_;
+  std::vector<core::SourceCounters*> source_counters_;  // owned by follow_metrics_
   std::vector<std::unique_ptr<tail::Follower>> followers_;
   std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
   std::shared_ptr<int> running_ = std::make_shared<int>(0);

@@ -35,11 +35,11 @@ bool is_compressed_name(std::string_view name) {
 }  // namespace
 
 Follower::Follower(asio::any_io_executor executor, config::Source source, FollowerOptions options,
-                   metrics::SourceMetrics& metrics, std::vector<CheckpointEntry> checkpoints)
+                   core::SourceCounters& counters, std::vector<CheckpointEntry> checkpoints)
     : executor_(std::move(executor)),
       source_(std::move(source)),
       options_(options),
-      metrics_(metrics),
+      counters_(counters),
       checkpoints_(std::move(checkpoints)),
       read_buffer_(source_.max_line_bytes) {
   std::erase_if(checkpoints_, [&](const CheckpointEntry& e) { return e.source != source_.name; });
@@ -131,7 +131,7 @@ asio::awaitable<const core::LineBatch*> Follower::next() {
 void Follower::commit(const core::LineBatch& batch) {
   if (reading_tracked_ == nullptr) return;
   reading_tracked_->file->commit(batch);
-  metrics_.record_batch(batch.lines.size(), batch.bytes, batch.lines_truncated, batch.nul_bytes_skipped);
+  counters_.record_batch(batch);
 }
 
 void Follower::rescan(bool initial) {
@@ -169,7 +169,7 @@ void Follower::rescan(bool initial) {
     present.insert(key);
     auto owner = path_owner_.find(f.path);
     if (owner != path_owner_.end() && owner->second != key) {
-      metrics_.rotations.Increment();
+      core::SourceCounters::bump(counters_.rotations);
       spdlog::info("source {}: {} was rotated: following the new file", source_.name, f.path);
       rotated_paths.push_back(f.path);
     }
@@ -203,7 +203,7 @@ void Follower::rescan(bool initial) {
   sibling_keys_.clear();
   for (const auto& [path, list] : siblings)
     for (const auto& sibling : list) sibling_keys_.insert(sibling.key);
-  metrics_.files_followed.Set(static_cast<double>(files_.size()));
+  counters_.files_followed.store(files_.size(), std::memory_order_relaxed);
 }
 
 Follower::SiblingMap Follower::rotated_siblings(const std::vector<std::string>& paths) {
@@ -253,7 +253,7 @@ void Follower::rescue_rotated(const std::vector<Sibling>& siblings) {
       continue;
     }
     // A file found here was rotated away unseen: one more rotation than the path showed.
-    if (open_file(sibling.path, OpenMode::kRescued)) metrics_.rotations.Increment();
+    if (open_file(sibling.path, OpenMode::kRescued)) core::SourceCounters::bump(counters_.rotations);
   }
 }
 
@@ -307,7 +307,7 @@ void Follower::remember_content(const FileIdentity& identity) {
 void Follower::note_error(const Tracked& tracked) {
   const int error = tracked.file->take_error();
   if (error == 0) return;
-  metrics_.read_errors.Increment();
+  core::SourceCounters::bump(counters_.read_errors);
   if (throttle_.allow("read:" + tracked.file->path()))
     spdlog::warn("source {}: reading {} failed: {} (retrying)", source_.name, tracked.file->path(),
                  std::strerror(error));
@@ -380,31 +380,30 @@ bool Follower::open_file(const std::string& path, OpenMode mode) {
   return true;
 }
 
-prometheus::Gauge* Follower::acquire_lag_gauge(const std::string& path) {
-  prometheus::Gauge* gauge = &metrics_.lag_for(path);
-  ++lag_gauge_users_[gauge];
-  return gauge;
+void Follower::acquire_lag_path(const std::string& path) {
+  if (++lag_path_users_[path] == 1) counters_.add_lag_path(path);
 }
 
-void Follower::release_lag_gauge(prometheus::Gauge* gauge) {
-  if (gauge == nullptr) return;
-  auto it = lag_gauge_users_.find(gauge);
-  if (it == lag_gauge_users_.end() || --it->second > 0) return;
-  lag_gauge_users_.erase(it);
-  metrics_.forget_lag(*gauge);
+void Follower::release_lag_path(const std::string& path) {
+  if (path.empty()) return;
+  auto it = lag_path_users_.find(path);
+  if (it == lag_path_users_.end() || --it->second > 0) return;
+  lag_path_users_.erase(it);
+  counters_.remove_lag_path(path);
 }
 
 void Follower::set_lag_path(Tracked& tracked) {
-  release_lag_gauge(tracked.lag_gauge);
-  tracked.lag_gauge = acquire_lag_gauge(tracked.file->path());
-  update_lag_gauges();
+  release_lag_path(tracked.lag_path);
+  tracked.lag_path = tracked.file->path();
+  acquire_lag_path(tracked.lag_path);
+  update_lag();
 }
 
-void Follower::update_lag_gauges() {
-  std::map<prometheus::Gauge*, double> lag;
-  for (const auto& [key, tracked] : files_) lag[tracked.lag_gauge] += static_cast<double>(tracked.file->lag_bytes());
-  for (const auto& [gauge, bytes] : lag)
-    if (gauge) gauge->Set(bytes);
+void Follower::update_lag() {
+  std::map<std::string, std::uint64_t> lag;
+  for (const auto& [key, tracked] : files_)
+    if (!tracked.lag_path.empty()) lag[tracked.lag_path] += tracked.file->lag_bytes();
+  counters_.set_lag(lag);
 }
 
 void Follower::start_round() {
@@ -416,7 +415,7 @@ void Follower::start_round() {
     note_error(tracked);
     if (tracked.file->identity().fingerprint != fingerprint) remember_content(tracked.file->identity());
     if (change == FollowedFile::Change::kTruncated) {
-      metrics_.truncations.Increment();
+      core::SourceCounters::bump(counters_.truncations);
       spdlog::info("source {}: {} was truncated: reading it from the start", source_.name, tracked.file->path());
     }
     if (change == FollowedFile::Change::kNone) continue;
@@ -443,15 +442,15 @@ void Follower::end_round() {
     }
     ++it;
   }
-  update_lag_gauges();
-  metrics_.files_followed.Set(static_cast<double>(files_.size()));
+  update_lag();
+  counters_.files_followed.store(files_.size(), std::memory_order_relaxed);
 }
 
 void Follower::close_file(std::map<Key, Tracked>::iterator it) {
   Tracked& tracked = it->second;
   spdlog::info("source {}: closing {} at offset {}", source_.name, tracked.file->path(),
                tracked.file->committed_offset());
-  release_lag_gauge(tracked.lag_gauge);
+  release_lag_path(tracked.lag_path);
   closed_.push_back(tracked.file->identity());
   if (closed_.size() > kClosedRemembered) closed_.pop_front();
   for (auto owner = path_owner_.begin(); owner != path_owner_.end();)

@@ -15,8 +15,8 @@
 // content we never read (two rotations between two looks). Files are read through one
 // buffer per follower. A batch's views are valid until the next call to next().
 // Not thread safe: next(), commit() and the accessors run on the follower's executor.
-// Destroying the follower closes its files and watches; its metric series stay (a
-// follower of the next configuration reuses them).
+// Destroying the follower closes its files and watches; its counters and lag table entries
+// stay (a follower of the next configuration reuses them).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -35,7 +35,7 @@
 #include "core/generator.h"
 #include "core/line_batch.h"
 #include "core/log_throttle.h"
-#include "metrics/self_metrics.h"
+#include "core/source_counters.h"
 #include "tail/checkpoint_store.h"
 #include "tail/discovery.h"
 #include "tail/followed_file.h"
@@ -56,7 +56,7 @@ struct FollowerOptions {
 class Follower {
  public:
   Follower(boost::asio::any_io_executor executor, config::Source source, FollowerOptions options,
-           metrics::SourceMetrics& metrics, std::vector<CheckpointEntry> checkpoints);
+           core::SourceCounters& counters, std::vector<CheckpointEntry> checkpoints);
   ~Follower();
   Follower(const Follower&) = delete;
   Follower& operator=(const Follower&) = delete;
@@ -81,7 +81,7 @@ class Follower {
     std::unique_ptr<FollowedFile> file;
     bool draining = false;
     std::chrono::steady_clock::time_point drain_deadline;
-    prometheus::Gauge* lag_gauge = nullptr;
+    std::string lag_path;  // its entry in the lag table; empty until set_lag_path()
   };
   // kInitial: found by the first discovery (start_at applies); kAppeared: found later (read
   // from 0); kRescued: found beside a rotated path (drained); kCheckpointed: found beside a
@@ -116,15 +116,15 @@ class Follower {
   void end_round();
   void close_file(std::map<Key, Tracked>::iterator it);
   void set_lag_path(Tracked& tracked);
-  prometheus::Gauge* acquire_lag_gauge(const std::string& path);
-  void release_lag_gauge(prometheus::Gauge* gauge);
-  void update_lag_gauges();
+  void acquire_lag_path(const std::string& path);
+  void release_lag_path(const std::string& path);
+  void update_lag();
   std::chrono::milliseconds rescan_period() const;
 
   boost::asio::any_io_executor executor_;
   config::Source source_;
   FollowerOptions options_;
-  metrics::SourceMetrics& metrics_;
+  core::SourceCounters& counters_;
   std::vector<CheckpointEntry> checkpoints_;
   // A restart: files without a checkpoint appeared while logpulse was down, read them whole.
   bool restarted_ = false;
@@ -140,8 +140,8 @@ class Follower {
   std::deque<FileIdentity> closed_;             // recently closed, never rescued again
   std::deque<std::pair<std::uint32_t, std::uint64_t>> contents_;  // first-bytes hashes of files read
   core::LogThrottle throttle_;
-  // A renamed-away file and its successor can share a path: one series, counted users.
-  std::map<prometheus::Gauge*, int> lag_gauge_users_;
+  // A renamed-away file and its successor can share a path: one lag entry, counted users.
+  std::map<std::string, int> lag_path_users_;
 
   std::vector<Key> round_;
   core::Generator<const core::LineBatch&> reading_;
