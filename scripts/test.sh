@@ -4,7 +4,8 @@
 #   2. the Release build (build/) with unit and integration tests (real daemon, real files)
 # Exits non-zero on the first failure. Ends with the list of skipped tests and why (a test
 # is skipped only where the kernel refuses what it needs, e.g. user namespaces in a
-# chroot). .ci/run calls exactly this.
+# chroot). The Release build treats warnings as errors (LOGPULSE_WERROR). .ci/run calls
+# exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -19,7 +20,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ./build-asan/unit_tests
 
 echo "== release build"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGPULSE_TESTS=ON -DLOGPULSE_INTEGRATION_TESTS=ON >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGPULSE_TESTS=ON -DLOGPULSE_INTEGRATION_TESTS=ON \
+  -DLOGPULSE_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
 
 echo "== unit and integration tests"

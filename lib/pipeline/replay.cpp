@@ -50,7 +50,7 @@ class ProgressLine {
     const int filled = static_cast<int>(fraction * width);
     std::fprintf(out_, "\r[%.*s%*s] %5.1f%%  %.1f/%.1f MiB  %.0f lines/s  ETA %.0fs\033[K", filled,
                  "##############################", width - filled, "", fraction * 100, done / 1048576.0,
-                 total_ / 1048576.0, seconds > 0 ? static_cast<double>(lines_.load()) / seconds : 0.0, eta);
+                 static_cast<double>(total_) / 1048576.0, seconds > 0 ? static_cast<double>(lines_.load()) / seconds : 0.0, eta);
     std::fflush(out_);
   }
 
