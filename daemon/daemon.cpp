@@ -3,20 +3,20 @@
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
+#include <spdlog/spdlog.h>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <mutex>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "config/config_loader.h"
@@ -86,11 +86,16 @@ class Daemon {
 
     checkpoint_timer_ = std::make_unique<asio::steady_timer>(ingest_io_);
     schedule_checkpoint();
-    asio::co_spawn(ingest_io_, every(250ms, [this] { publish_status(); }, never_), asio::detached);
+    asio::co_spawn(ingest_io_,
+                   every(
+                       250ms, [this] { publish_status(); }, never_),
+                   asio::detached);
     std::uint64_t watchdog_usec = 0;
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
       auto period = std::chrono::milliseconds(watchdog_usec / 2000);
-      asio::co_spawn(ingest_io_, every(std::max(period, 100ms), [] { sd_notify(0, "WATCHDOG=1"); }, never_),
+      asio::co_spawn(ingest_io_,
+                     every(
+                         std::max(period, 100ms), [] { sd_notify(0, "WATCHDOG=1"); }, never_),
                      asio::detached);
     }
 
@@ -140,7 +145,8 @@ class Daemon {
     std::unique_ptr<Generation> next;
     try {
       config::Config config = config::load_file(config_path_);
-      if (!create_state_dir(config.state_dir)) throw config::ConfigError(config_path_ + ": state_dir cannot be created");
+      if (!create_state_dir(config.state_dir))
+        throw config::ConfigError(config_path_ + ": state_dir cannot be created");
       if (config.listen.size() != current_->config().listen.size() ||
           !std::equal(config.listen.begin(), config.listen.end(), current_->config().listen.begin(),
                       [](const auto& a, const auto& b) { return a.host == b.host && a.port == b.port; }))
@@ -201,9 +207,10 @@ class Daemon {
         ++failed_checkpoints_;
         // Every interval would fail the same way: log once a minute, count every one.
         if (checkpoint_log_.allow(dir))
-          spdlog::error("writing the checkpoint failed ({} time(s) in a row; logged at most once a minute, "
-                        "counted in logpulse_checkpoint_errors_total): {}",
-                        failed_checkpoints_, e.what());
+          spdlog::error(
+              "writing the checkpoint failed ({} time(s) in a row; logged at most once a minute, "
+              "counted in logpulse_checkpoint_errors_total): {}",
+              failed_checkpoints_, e.what());
       }
     };
     if (wait) {

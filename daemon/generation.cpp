@@ -1,10 +1,10 @@
 #include "daemon/generation.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "pipeline/ingest.h"
 
@@ -72,8 +72,8 @@ void Generation::start(const std::vector<tail::CheckpointEntry>& entries, const 
     match::SourceMatcher& matcher = rules_.matcher(i);
     spawn(pipeline::ingest(*followers_.back(), matcher));
     if (matcher.multiline()) {
-      auto period = std::clamp(matcher.multiline_timeout() / 4, std::chrono::milliseconds(10),
-                               std::chrono::milliseconds(250));
+      auto period =
+          std::clamp(matcher.multiline_timeout() / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
       every(period, [&matcher] { matcher.flush_idle(steady_now_ms()); });
     }
   }

@@ -38,8 +38,7 @@ class Generation {
 
   // Restores `state` and `entries`, then spawns the followers and timers. `after_reload`:
   // they come from the generation this one replaces, not from a checkpoint file.
-  void start(const std::vector<tail::CheckpointEntry>& entries, const tail::CheckpointState& state,
-             bool after_reload);
+  void start(const std::vector<tail::CheckpointEntry>& entries, const tail::CheckpointState& state, bool after_reload);
   void stop();
   // True once stop() was called and every coroutine it spawned has returned.
   bool finished() const { return *stopped_ && *running_ == 0; }

@@ -23,6 +23,7 @@ test_pkgs=(
   python3 curl time
   prometheus                # server + promtool for the scrape tests
   util-linux                # unshare and setpriv (essential in Debian 12, named all the same)
+  clang-format clang-tidy   # scripts/lint.sh
 )
 
 bench_pkgs=(

@@ -12,6 +12,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 bash scripts/install-deps.sh --test
 
+echo "== lint"
+bash scripts/lint.sh
+
 echo "== sanitizer build (unit tests)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOGPULSE_SANITIZE=ON \
   -DLOGPULSE_INTEGRATION_TESTS=OFF >/dev/null

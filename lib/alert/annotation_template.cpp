@@ -55,8 +55,8 @@ class ActionParser {
       } else {
         Word w{Word::Kind::kBare, "", i};
         std::size_t j = i;
-        while (j < end && !std::isspace(static_cast<unsigned char>(text_[j])) && text_[j] != '|' &&
-               text_[j] != '"' && text_[j] != '`') {
+        while (j < end && !std::isspace(static_cast<unsigned char>(text_[j])) && text_[j] != '|' && text_[j] != '"' &&
+               text_[j] != '`') {
           ++j;
         }
         w.text = std::string(text_.substr(i, j - i));
@@ -165,7 +165,8 @@ AnnotationTemplate AnnotationTemplate::parse(std::string_view text, const Scalar
       if (words.size() < 3) parser.fail(close, "printf needs a value: printf \"FMT\" $value");
       operand = operand_of(words[2]);
       operand_pos = words[2].pos;
-      if (!operand) parser.fail(words[2].pos, "unknown template value " + words[2].text + ": expected $value or $labels.NAME");
+      if (!operand)
+        parser.fail(words[2].pos, "unknown template value " + words[2].text + ": expected $value or $labels.NAME");
       w = 3;
     } else {
       operand = operand_of(words[0]);

@@ -36,8 +36,7 @@ std::string locate(const ScalarPosition& at, std::string_view value, std::size_t
 // config::ConfigError, so the loader can rethrow it as one or let it through.
 class DefinitionError : public std::runtime_error {
  public:
-  DefinitionError(const ScalarPosition& at, std::string_view value, std::size_t index,
-                  std::string_view message);
+  DefinitionError(const ScalarPosition& at, std::string_view value, std::size_t index, std::string_view message);
 };
 
 }  // namespace logpulse::alert

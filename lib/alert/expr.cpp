@@ -131,8 +131,7 @@ class Parser {
       } else {
         fail(i, "expected != but found a lone '!'");
       }
-    } else if (c == '+' || c == '-' || c == '*' || c == '/' || c == '(' || c == ')' || c == '{' ||
-               c == '}') {
+    } else if (c == '+' || c == '-' || c == '*' || c == '/' || c == '(' || c == ')' || c == '{' || c == '}') {
       token_.kind = TokenKind::kOperator;
     } else {
       fail(i, "unexpected character '" + std::string(1, c) + "'");
@@ -235,8 +234,8 @@ class Parser {
   std::unique_ptr<Node> parse_window() {
     const Token name = token_;
     advance();
-    auto shape = std::find_if(windows_.begin(), windows_.end(),
-                              [&](const WindowShape& w) { return w.name == name.text; });
+    auto shape =
+        std::find_if(windows_.begin(), windows_.end(), [&](const WindowShape& w) { return w.name == name.text; });
     if (shape == windows_.end()) fail(name.pos, "unknown window " + std::string(name.text));
     WindowRef ref{shape->name, std::nullopt};
     if (at_operator('{')) {
@@ -246,8 +245,8 @@ class Parser {
         fail(brace, "window " + shape->name + " is not a quantile window: it takes no {quantile=...} selector");
       }
       if (std::find(shape->quantiles.begin(), shape->quantiles.end(), *ref.quantile) == shape->quantiles.end()) {
-        fail(brace, "window " + shape->name + " has no quantile " + std::to_string(*ref.quantile) +
-                        ": it computes " + quantile_list(*shape));
+        fail(brace, "window " + shape->name + " has no quantile " + std::to_string(*ref.quantile) + ": it computes " +
+                        quantile_list(*shape));
       }
     } else if (!shape->quantiles.empty()) {
       fail(name.pos, "window " + shape->name + " is a quantile window: name one of its quantiles " +
@@ -308,8 +307,8 @@ class Parser {
       return;
     }
     if (by != by_) {
-      fail(pos, "window " + shape.name + " is grouped by " + join(shape.by) + " but window " + first_window_ +
-                    " by " + join(first_by_original_) + ": windows in one expression must share their `by` labels");
+      fail(pos, "window " + shape.name + " is grouped by " + join(shape.by) + " but window " + first_window_ + " by " +
+                    join(first_by_original_) + ": windows in one expression must share their `by` labels");
     }
   }
 
@@ -399,9 +398,7 @@ Operand evaluate_node(const Node& node, const std::vector<const Vector*>& inputs
       out.scalar = true;
       out.number = node.number;
       return out;
-    case Node::Kind::kWindow:
-      out.borrowed = inputs[node.reference];
-      return out;
+    case Node::Kind::kWindow: out.borrowed = inputs[node.reference]; return out;
     case Node::Kind::kNegate: {
       Operand inner = evaluate_node(*node.left, inputs);
       out.scalar = inner.scalar;

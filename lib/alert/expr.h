@@ -38,8 +38,8 @@ namespace logpulse::alert {
 // What the parser knows of a configured window.
 struct WindowShape {
   std::string name;
-  std::vector<std::string> by;     // grouping labels
-  std::vector<double> quantiles;   // non-empty: a quantile window
+  std::vector<std::string> by;    // grouping labels
+  std::vector<double> quantiles;  // non-empty: a quantile window
 };
 
 // One series of values an expression reads: a window, and for a quantile window which
@@ -58,8 +58,7 @@ enum class Comparison { kGreater, kLess, kGreaterEqual, kLessEqual, kEqual, kNot
 
 class Expr {
  public:
-  static Expr parse(std::string_view text, const ScalarPosition& at,
-                    const std::vector<WindowShape>& windows);
+  static Expr parse(std::string_view text, const ScalarPosition& at, const std::vector<WindowShape>& windows);
 
   Expr(Expr&&) noexcept;
   Expr& operator=(Expr&&) noexcept;

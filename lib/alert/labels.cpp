@@ -5,8 +5,7 @@
 namespace logpulse::alert {
 
 Labels sorted_labels(Labels labels) {
-  std::stable_sort(labels.begin(), labels.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(labels.begin(), labels.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Labels out;
   out.reserve(labels.size());
   for (auto& pair : labels) {

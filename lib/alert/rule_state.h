@@ -30,13 +30,13 @@ using WallTime = std::chrono::system_clock::time_point;
 inline constexpr std::chrono::minutes kResolvedRetention{15};
 
 enum class AlertState { kInactive, kPending, kFiring };  // inactive: resolved
-std::string_view state_name(AlertState state);            // "inactive" "pending" "firing"
+std::string_view state_name(AlertState state);           // "inactive" "pending" "firing"
 
 struct Alert {
   Labels labels;       // the sample's labels + the rule's labels + alertname; sorted
   Labels annotations;  // rendered; sorted by name
   AlertState state = AlertState::kPending;
-  double value = 0;    // the expression's left side at the last evaluation that returned it
+  double value = 0;  // the expression's left side at the last evaluation that returned it
   // WallTime{} (the epoch) means "not set", as Go's zero time.Time does in Prometheus.
   WallTime active_at{};
   WallTime fired_at{};

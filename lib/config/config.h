@@ -27,16 +27,16 @@ struct Source {
   std::size_t max_line_bytes = 65536;
   std::chrono::milliseconds rotate_wait{5000};  // how long a rotated-away file is drained
   Format format = Format::kText;
-  std::string multiline_start;                  // RE2; empty: every line is a record
+  std::string multiline_start;  // RE2; empty: every line is a record
   std::chrono::milliseconds multiline_timeout{1000};
-  int line = 0, column = 0;                     // where it was defined, for messages
-  int multiline_line = 0, multiline_column = 0; // where multiline.start is
+  int line = 0, column = 0;                      // where it was defined, for messages
+  int multiline_line = 0, multiline_column = 0;  // where multiline.start is
 };
 
 // Where a label's value comes from: a capture (or JSON field) or a constant.
 struct LabelSpec {
   std::string name;
-  std::string capture;   // empty for a constant label
+  std::string capture;  // empty for a constant label
   std::string constant;
 };
 
@@ -45,11 +45,11 @@ struct MetricSpec {
   MetricType type = MetricType::kCounter;
   std::string help;
   std::vector<LabelSpec> labels;
-  std::string value;                 // capture holding the number; empty: counter adds 1
-  std::vector<double> buckets;       // histogram upper bounds, ascending
-  std::vector<double> quantiles;     // summary
+  std::string value;              // capture holding the number; empty: counter adds 1
+  std::vector<double> buckets;    // histogram upper bounds, ascending
+  std::vector<double> quantiles;  // summary
   std::chrono::milliseconds summary_max_age{600000};
-  int line = 0, column = 0;          // where it was defined, for messages
+  int line = 0, column = 0;  // where it was defined, for messages
 };
 
 struct TimestampSpec {
@@ -60,11 +60,11 @@ struct TimestampSpec {
 struct Rule {
   std::string name;
   std::string source;
-  std::string match;                 // as written, before %{NAME} expansion; may be empty for json
+  std::string match;                     // as written, before %{NAME} expansion; may be empty for json
   int match_line = 0, match_column = 0;  // where `match` is, for messages
-  std::string field;                 // json: match this field instead of the whole line
-  bool unmatched = false;            // fires for lines no other rule of the source matched
-  TimestampSpec timestamp;           // field empty: no event time
+  std::string field;                     // json: match this field instead of the whole line
+  bool unmatched = false;                // fires for lines no other rule of the source matched
+  TimestampSpec timestamp;               // field empty: no event time
   std::vector<MetricSpec> metrics;
   std::size_t max_series = 10000;
   std::chrono::milliseconds expire_after{0};  // 0: never

@@ -15,8 +15,8 @@
 #include <set>
 
 #include "config/duration.h"
-#include "core/text_escape.h"
 #include "core/glob.h"
+#include "core/text_escape.h"
 
 namespace logpulse::config {
 namespace {
@@ -61,9 +61,12 @@ std::string yaml_error_text(const YAML::Exception& e) {
 bool is_blank_yaml(std::string_view text) {
   bool in_comment = false;
   for (char c : text) {
-    if (c == '\n') in_comment = false;
-    else if (c == '#') in_comment = true;
-    else if (!in_comment && !std::isspace(static_cast<unsigned char>(c))) return false;
+    if (c == '\n')
+      in_comment = false;
+    else if (c == '#')
+      in_comment = true;
+    else if (!in_comment && !std::isspace(static_cast<unsigned char>(c)))
+      return false;
   }
   return true;
 }
@@ -172,7 +175,8 @@ class Reader {
     if (address.host.empty()) address.host = "0.0.0.0";
     bool digits = !port_text.empty() && port_text.size() <= 5;
     for (char c : port_text) digits = digits && c >= '0' && c <= '9';
-    if (!digits || std::stoul(port_text) > 65535) fail(node, "listen: bad port '" + port_text + "' (expected 0 .. 65535)");
+    if (!digits || std::stoul(port_text) > 65535)
+      fail(node, "listen: bad port '" + port_text + "' (expected 0 .. 65535)");
     address.port = static_cast<unsigned short>(std::stoul(port_text));
     return address;
   }
@@ -182,42 +186,62 @@ class Reader {
     src.line = node.Mark().line + 1;
     src.column = node.Mark().column + 1;
     bool has_paths = false;
-    for_each_key(node, "source", {
-        {"name", [&](const YAML::Node& n) { src.name = string(n, "name"); }},
-        {"paths", [&](const YAML::Node& n) { src.paths = glob_list(n, "paths"); has_paths = true; }},
-        {"exclude", [&](const YAML::Node& n) { src.exclude = glob_list(n, "exclude"); }},
-        {"start_at", [&](const YAML::Node& n) {
-           std::string v = scalar(n, "start_at");
-           if (v == "end") src.start_at = StartAt::kEnd;
-           else if (v == "beginning") src.start_at = StartAt::kBeginning;
-           else fail(n, "start_at: expected 'end' or 'beginning', got '" + v + "'");
-         }},
-        {"max_line_bytes", [&](const YAML::Node& n) {
-           auto v = positive_integer(n, "max_line_bytes");
-           if (v < 16 || v > (64u << 20)) fail(n, "max_line_bytes: expected 16 .. 67108864");
-           src.max_line_bytes = v;
-         }},
-        {"rotate_wait", [&](const YAML::Node& n) { src.rotate_wait = duration(n, "rotate_wait", kRotateWaitRange); }},
-        {"multiline", [&](const YAML::Node& n) {
-           for_each_key(n, "multiline", {
-               {"start", [&](const YAML::Node& m) {
-                  src.multiline_start = string(m, "multiline.start");
-                  src.multiline_line = m.Mark().line + 1;
-                  src.multiline_column = m.Mark().column + 1;
-                }},
-               {"timeout", [&](const YAML::Node& m) {
-                  src.multiline_timeout = duration(m, "multiline.timeout", kMultilineTimeoutRange);
-                }},
-           });
-           if (src.multiline_start.empty()) fail(n, "multiline: 'start' is required");
-         }},
-        {"format", [&](const YAML::Node& n) {
-           std::string v = scalar(n, "format");
-           if (v == "text") src.format = Format::kText;
-           else if (v == "json") src.format = Format::kJson;
-           else fail(n, "format: expected 'text' or 'json', got '" + v + "'");
-         }},
-    });
+    for_each_key(node, "source",
+                 {
+                     {"name", [&](const YAML::Node& n) { src.name = string(n, "name"); }},
+                     {"paths",
+                      [&](const YAML::Node& n) {
+                        src.paths = glob_list(n, "paths");
+                        has_paths = true;
+                      }},
+                     {"exclude", [&](const YAML::Node& n) { src.exclude = glob_list(n, "exclude"); }},
+                     {"start_at",
+                      [&](const YAML::Node& n) {
+                        std::string v = scalar(n, "start_at");
+                        if (v == "end")
+                          src.start_at = StartAt::kEnd;
+                        else if (v == "beginning")
+                          src.start_at = StartAt::kBeginning;
+                        else
+                          fail(n, "start_at: expected 'end' or 'beginning', got '" + v + "'");
+                      }},
+                     {"max_line_bytes",
+                      [&](const YAML::Node& n) {
+                        auto v = positive_integer(n, "max_line_bytes");
+                        if (v < 16 || v > (64u << 20)) fail(n, "max_line_bytes: expected 16 .. 67108864");
+                        src.max_line_bytes = v;
+                      }},
+                     {"rotate_wait",
+                      [&](const YAML::Node& n) { src.rotate_wait = duration(n, "rotate_wait", kRotateWaitRange); }},
+                     {"multiline",
+                      [&](const YAML::Node& n) {
+                        for_each_key(n, "multiline",
+                                     {
+                                         {"start",
+                                          [&](const YAML::Node& m) {
+                                            src.multiline_start = string(m, "multiline.start");
+                                            src.multiline_line = m.Mark().line + 1;
+                                            src.multiline_column = m.Mark().column + 1;
+                                          }},
+                                         {"timeout",
+                                          [&](const YAML::Node& m) {
+                                            src.multiline_timeout =
+                                                duration(m, "multiline.timeout", kMultilineTimeoutRange);
+                                          }},
+                                     });
+                        if (src.multiline_start.empty()) fail(n, "multiline: 'start' is required");
+                      }},
+                     {"format",
+                      [&](const YAML::Node& n) {
+                        std::string v = scalar(n, "format");
+                        if (v == "text")
+                          src.format = Format::kText;
+                        else if (v == "json")
+                          src.format = Format::kJson;
+                        else
+                          fail(n, "format: expected 'text' or 'json', got '" + v + "'");
+                      }},
+                 });
     if (src.name.empty()) fail(node, "source: 'name' is required");
     if (!has_paths || src.paths.empty()) fail(node, "source '" + src.name + "': 'paths' is required");
     return src;
@@ -250,8 +274,8 @@ class Reader {
     if (!node.IsSequence() || node.size() == 0) fail(node, key + ": expected a non-empty list of numbers");
     // Every series holds one counter per bucket: 200,000 buckets made 1.6 MB per label set.
     if (node.size() > kMaxListNumbers)
-      fail(node, key + ": " + std::to_string(node.size()) + " numbers, expected at most " +
-                     std::to_string(kMaxListNumbers));
+      fail(node,
+           key + ": " + std::to_string(node.size()) + " numbers, expected at most " + std::to_string(kMaxListNumbers));
     std::vector<double> out;
     for (const auto& item : node) out.push_back(number(item, key));
     for (std::size_t i = 1; i < out.size(); ++i)
@@ -260,11 +284,14 @@ class Reader {
   }
 
   LabelSpec label_reference(const YAML::Node& node, const std::string& name, const std::string& value_text) const {
-    if (!is_identifier(name) || name.rfind("__", 0) == 0) fail(node, "labels: bad label name '" + name + "' (expected [A-Za-z_][A-Za-z0-9_]*, not starting with __)");
+    if (!is_identifier(name) || name.rfind("__", 0) == 0)
+      fail(node, "labels: bad label name '" + name + "' (expected [A-Za-z_][A-Za-z0-9_]*, not starting with __)");
     if (name == "le" || name == "quantile") fail(node, "labels: '" + name + "' is reserved by Prometheus");
     LabelSpec label{name, "", ""};
-    if (!value_text.empty() && value_text[0] == '$') label.capture = value_text.substr(1);
-    else label.constant = value_text;
+    if (!value_text.empty() && value_text[0] == '$')
+      label.capture = value_text.substr(1);
+    else
+      label.constant = value_text;
     return label;
   }
 
@@ -306,39 +333,53 @@ class Reader {
     m.line = node.Mark().line + 1;
     m.column = node.Mark().column + 1;
     bool has_type = false;
-    for_each_key(node, "metric", {
-        {"name", [&](const YAML::Node& n) {
-           m.name = string(n, "name");
-           if (!is_metric_name(m.name)) fail(n, "metric name '" + m.name + "' is not a valid Prometheus name (expected [A-Za-z_:][A-Za-z0-9_:]*)");
-           if (m.name.rfind("logpulse_", 0) == 0) fail(n, "metric names starting with logpulse_ are reserved");
-         }},
-        {"type", [&](const YAML::Node& n) {
-           has_type = true;
-           std::string v = scalar(n, "type");
-           if (v == "counter") m.type = MetricType::kCounter;
-           else if (v == "gauge") m.type = MetricType::kGauge;
-           else if (v == "histogram") m.type = MetricType::kHistogram;
-           else if (v == "summary") m.type = MetricType::kSummary;
-           else fail(n, "type: expected counter, gauge, histogram or summary, got '" + v + "'");
-         }},
-        {"help", [&](const YAML::Node& n) { m.help = scalar(n, "help"); }},
-        {"labels", [&](const YAML::Node& n) { m.labels = labels(n); }},
-        {"value", [&](const YAML::Node& n) { m.value = string(n, "value"); }},
-        {"buckets", [&](const YAML::Node& n) { m.buckets = number_list(n, "buckets"); }},
-        {"quantiles", [&](const YAML::Node& n) {
-           m.quantiles = number_list(n, "quantiles");
-           for (std::size_t i = 0; i < m.quantiles.size(); ++i)
-             if (m.quantiles[i] <= 0 || m.quantiles[i] >= 1) fail(n[i], "quantiles: each must be in (0, 1)");
-         }},
-        {"max_age", [&](const YAML::Node& n) { m.summary_max_age = duration(n, "max_age", kSummaryMaxAgeRange); }},
-    });
+    for_each_key(
+        node, "metric",
+        {
+            {"name",
+             [&](const YAML::Node& n) {
+               m.name = string(n, "name");
+               if (!is_metric_name(m.name))
+                 fail(n, "metric name '" + m.name +
+                             "' is not a valid Prometheus name (expected [A-Za-z_:][A-Za-z0-9_:]*)");
+               if (m.name.rfind("logpulse_", 0) == 0) fail(n, "metric names starting with logpulse_ are reserved");
+             }},
+            {"type",
+             [&](const YAML::Node& n) {
+               has_type = true;
+               std::string v = scalar(n, "type");
+               if (v == "counter")
+                 m.type = MetricType::kCounter;
+               else if (v == "gauge")
+                 m.type = MetricType::kGauge;
+               else if (v == "histogram")
+                 m.type = MetricType::kHistogram;
+               else if (v == "summary")
+                 m.type = MetricType::kSummary;
+               else
+                 fail(n, "type: expected counter, gauge, histogram or summary, got '" + v + "'");
+             }},
+            {"help", [&](const YAML::Node& n) { m.help = scalar(n, "help"); }},
+            {"labels", [&](const YAML::Node& n) { m.labels = labels(n); }},
+            {"value", [&](const YAML::Node& n) { m.value = string(n, "value"); }},
+            {"buckets", [&](const YAML::Node& n) { m.buckets = number_list(n, "buckets"); }},
+            {"quantiles",
+             [&](const YAML::Node& n) {
+               m.quantiles = number_list(n, "quantiles");
+               for (std::size_t i = 0; i < m.quantiles.size(); ++i)
+                 if (m.quantiles[i] <= 0 || m.quantiles[i] >= 1) fail(n[i], "quantiles: each must be in (0, 1)");
+             }},
+            {"max_age", [&](const YAML::Node& n) { m.summary_max_age = duration(n, "max_age", kSummaryMaxAgeRange); }},
+        });
     if (m.name.empty()) fail(node, "metric: 'name' is required");
     if (!has_type) fail(node, "metric " + m.name + ": 'type' is required");
     if (m.help.empty()) m.help = "Defined by logpulse rule.";
     const bool needs_value = m.type != MetricType::kCounter;
     if (needs_value && m.value.empty()) fail(node, "metric " + m.name + ": 'value' is required for this type");
-    if (!m.buckets.empty() && m.type != MetricType::kHistogram) fail(node, "metric " + m.name + ": 'buckets' is for histograms");
-    if (!m.quantiles.empty() && m.type != MetricType::kSummary) fail(node, "metric " + m.name + ": 'quantiles' is for summaries");
+    if (!m.buckets.empty() && m.type != MetricType::kHistogram)
+      fail(node, "metric " + m.name + ": 'buckets' is for histograms");
+    if (!m.quantiles.empty() && m.type != MetricType::kSummary)
+      fail(node, "metric " + m.name + ": 'quantiles' is for summaries");
     if (m.type == MetricType::kHistogram && m.buckets.empty())
       m.buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     if (m.type == MetricType::kSummary && m.quantiles.empty()) m.quantiles = {0.5, 0.9, 0.99};
@@ -350,37 +391,48 @@ class Reader {
     r.line = node.Mark().line + 1;
     r.column = node.Mark().column + 1;
     YAML::Node source_node;
-    for_each_key(node, "rule", {
-        {"name", [&](const YAML::Node& n) { r.name = string(n, "name"); }},
-        {"source", [&](const YAML::Node& n) { r.source = string(n, "source"); source_node = n; }},
-        {"match", [&](const YAML::Node& n) {
-           r.match = string(n, "match");
-           r.match_line = n.Mark().line + 1;
-           r.match_column = n.Mark().column + 1;
-         }},
-        {"field", [&](const YAML::Node& n) { r.field = string(n, "field"); }},
-        {"unmatched", [&](const YAML::Node& n) {
-           std::string v = scalar(n, "unmatched");
-           if (v != "true" && v != "false") fail(n, "unmatched: expected true or false");
-           r.unmatched = v == "true";
-         }},
-        {"timestamp", [&](const YAML::Node& n) {
-           for_each_key(n, "timestamp", {
-               {"field", [&](const YAML::Node& t) { r.timestamp.field = string(t, "timestamp.field"); }},
-               {"layout", [&](const YAML::Node& t) { r.timestamp.layout = string(t, "timestamp.layout"); }},
-           });
-           if (r.timestamp.field.empty() || r.timestamp.layout.empty())
-             fail(n, "timestamp: 'field' and 'layout' are both required");
-         }},
-        {"metrics", [&](const YAML::Node& n) {
-           if (!n.IsSequence()) fail(n, "metrics: expected a list of metrics");
-           for (const auto& item : n) r.metrics.push_back(metric(item));
-         }},
-        {"max_series", [&](const YAML::Node& n) { r.max_series = positive_integer(n, "max_series"); }},
-        {"expire_after", [&](const YAML::Node& n) {
-           r.expire_after = duration(n, "expire_after", kExpireAfterRange, "never");
-         }},
-    });
+    for_each_key(
+        node, "rule",
+        {
+            {"name", [&](const YAML::Node& n) { r.name = string(n, "name"); }},
+            {"source",
+             [&](const YAML::Node& n) {
+               r.source = string(n, "source");
+               source_node = n;
+             }},
+            {"match",
+             [&](const YAML::Node& n) {
+               r.match = string(n, "match");
+               r.match_line = n.Mark().line + 1;
+               r.match_column = n.Mark().column + 1;
+             }},
+            {"field", [&](const YAML::Node& n) { r.field = string(n, "field"); }},
+            {"unmatched",
+             [&](const YAML::Node& n) {
+               std::string v = scalar(n, "unmatched");
+               if (v != "true" && v != "false") fail(n, "unmatched: expected true or false");
+               r.unmatched = v == "true";
+             }},
+            {"timestamp",
+             [&](const YAML::Node& n) {
+               for_each_key(
+                   n, "timestamp",
+                   {
+                       {"field", [&](const YAML::Node& t) { r.timestamp.field = string(t, "timestamp.field"); }},
+                       {"layout", [&](const YAML::Node& t) { r.timestamp.layout = string(t, "timestamp.layout"); }},
+                   });
+               if (r.timestamp.field.empty() || r.timestamp.layout.empty())
+                 fail(n, "timestamp: 'field' and 'layout' are both required");
+             }},
+            {"metrics",
+             [&](const YAML::Node& n) {
+               if (!n.IsSequence()) fail(n, "metrics: expected a list of metrics");
+               for (const auto& item : n) r.metrics.push_back(metric(item));
+             }},
+            {"max_series", [&](const YAML::Node& n) { r.max_series = positive_integer(n, "max_series"); }},
+            {"expire_after",
+             [&](const YAML::Node& n) { r.expire_after = duration(n, "expire_after", kExpireAfterRange, "never"); }},
+        });
     if (r.name.empty()) fail(node, "rule: 'name' is required");
     if (r.source.empty()) fail(node, "rule " + r.name + ": 'source' is required");
     const Source* source = nullptr;
@@ -435,58 +487,70 @@ class Reader {
     YAML::Node rules_node(YAML::NodeType::Sequence);
     if (root.IsNull()) fail(root, "the configuration is empty, expected a mapping with sources:");
     bool has_sources = false;
-    for_each_key(root, "the configuration", {
-        {"listen", [&](const YAML::Node& n) {
-           cfg.listen.clear();
-           if (n.IsScalar()) cfg.listen.push_back(listen_address(n));
-           else if (n.IsSequence()) for (const auto& item : n) cfg.listen.push_back(listen_address(item));
-           else fail(n, "listen: expected a list of host:port");
-           if (cfg.listen.empty()) fail(n, "listen: expected at least one host:port");
-         }},
-        {"state_dir", [&](const YAML::Node& n) { cfg.state_dir = string(n, "state_dir"); }},
-        {"checkpoint_interval", [&](const YAML::Node& n) {
-           cfg.checkpoint_interval = duration(n, "checkpoint_interval", kCheckpointIntervalRange);
-         }},
-        {"watcher", [&](const YAML::Node& n) {
-           std::string v = scalar(n, "watcher");
-           if (v == "auto" || v == "inotify") cfg.watcher = WatcherKind::kAuto;
-           else if (v == "poll") cfg.watcher = WatcherKind::kPoll;
-           else fail(n, "watcher: expected 'auto' or 'poll', got '" + v + "'");
-         }},
-        {"poll_interval", [&](const YAML::Node& n) {
-           cfg.poll_interval = duration(n, "poll_interval", kPollIntervalRange);
-         }},
-        {"rescan_interval", [&](const YAML::Node& n) {
-           cfg.rescan_interval = duration(n, "rescan_interval", kRescanIntervalRange);
-         }},
-        {"sources", [&](const YAML::Node& n) {
-           has_sources = true;
-           if (!n.IsSequence()) fail(n, "sources: expected a list of sources");
-           std::set<std::string> names;
-           for (const auto& item : n) {
-             Source src = source(item);
-             if (!names.insert(src.name).second) fail(item, "duplicate source name '" + src.name + "'");
-             cfg.sources.push_back(std::move(src));
-           }
-         }},
-        {"patterns", [&](const YAML::Node& n) {
-           if (!n.IsMap()) fail(n, "patterns: expected a mapping of NAME: pattern");
-           for (const auto& entry : n) {
-             std::string name = scalar(entry.first, "a pattern name");
-             if (!is_identifier(name)) fail(entry.first, "patterns: bad name '" + name + "' (letters, digits, _)");
-             cfg.patterns.push_back(NamedPattern{name, string(entry.second, "patterns." + name)});
-           }
-         }},
-        {"rules", [&](const YAML::Node& n) {
-           if (!n.IsSequence()) fail(n, "rules: expected a list of rules");
-           rules_node = n;
-         }},
-        {"windows", [&](const YAML::Node& n) { unsupported(n, "windows"); }},
-        {"alerts", [&](const YAML::Node& n) { unsupported(n, "alerts"); }},
-        {"alertmanager", [&](const YAML::Node& n) { unsupported(n, "alertmanager"); }},
-        {"web", [&](const YAML::Node& n) { unsupported(n, "web"); }},
-        {"evaluation_interval", [&](const YAML::Node& n) { unsupported(n, "evaluation_interval"); }},
-    });
+    for_each_key(
+        root, "the configuration",
+        {
+            {"listen",
+             [&](const YAML::Node& n) {
+               cfg.listen.clear();
+               if (n.IsScalar())
+                 cfg.listen.push_back(listen_address(n));
+               else if (n.IsSequence())
+                 for (const auto& item : n) cfg.listen.push_back(listen_address(item));
+               else
+                 fail(n, "listen: expected a list of host:port");
+               if (cfg.listen.empty()) fail(n, "listen: expected at least one host:port");
+             }},
+            {"state_dir", [&](const YAML::Node& n) { cfg.state_dir = string(n, "state_dir"); }},
+            {"checkpoint_interval",
+             [&](const YAML::Node& n) {
+               cfg.checkpoint_interval = duration(n, "checkpoint_interval", kCheckpointIntervalRange);
+             }},
+            {"watcher",
+             [&](const YAML::Node& n) {
+               std::string v = scalar(n, "watcher");
+               if (v == "auto" || v == "inotify")
+                 cfg.watcher = WatcherKind::kAuto;
+               else if (v == "poll")
+                 cfg.watcher = WatcherKind::kPoll;
+               else
+                 fail(n, "watcher: expected 'auto' or 'poll', got '" + v + "'");
+             }},
+            {"poll_interval",
+             [&](const YAML::Node& n) { cfg.poll_interval = duration(n, "poll_interval", kPollIntervalRange); }},
+            {"rescan_interval",
+             [&](const YAML::Node& n) { cfg.rescan_interval = duration(n, "rescan_interval", kRescanIntervalRange); }},
+            {"sources",
+             [&](const YAML::Node& n) {
+               has_sources = true;
+               if (!n.IsSequence()) fail(n, "sources: expected a list of sources");
+               std::set<std::string> names;
+               for (const auto& item : n) {
+                 Source src = source(item);
+                 if (!names.insert(src.name).second) fail(item, "duplicate source name '" + src.name + "'");
+                 cfg.sources.push_back(std::move(src));
+               }
+             }},
+            {"patterns",
+             [&](const YAML::Node& n) {
+               if (!n.IsMap()) fail(n, "patterns: expected a mapping of NAME: pattern");
+               for (const auto& entry : n) {
+                 std::string name = scalar(entry.first, "a pattern name");
+                 if (!is_identifier(name)) fail(entry.first, "patterns: bad name '" + name + "' (letters, digits, _)");
+                 cfg.patterns.push_back(NamedPattern{name, string(entry.second, "patterns." + name)});
+               }
+             }},
+            {"rules",
+             [&](const YAML::Node& n) {
+               if (!n.IsSequence()) fail(n, "rules: expected a list of rules");
+               rules_node = n;
+             }},
+            {"windows", [&](const YAML::Node& n) { unsupported(n, "windows"); }},
+            {"alerts", [&](const YAML::Node& n) { unsupported(n, "alerts"); }},
+            {"alertmanager", [&](const YAML::Node& n) { unsupported(n, "alertmanager"); }},
+            {"web", [&](const YAML::Node& n) { unsupported(n, "web"); }},
+            {"evaluation_interval", [&](const YAML::Node& n) { unsupported(n, "evaluation_interval"); }},
+        });
     if (!has_sources || cfg.sources.empty()) fail(root, "'sources' is required (at least one source)");
     std::set<std::string> rule_names;
     for (const auto& item : rules_node) {
@@ -542,8 +606,7 @@ std::string printable(const std::string& message) {
 ConfigError::ConfigError(const std::string& message) : std::runtime_error(printable(message)) {}
 
 Config load_string(const std::string& yaml_text, const std::string& name) {
-  if (is_blank_yaml(yaml_text))
-    throw ConfigError(name + ":1:1: the file is empty, expected a mapping with sources:");
+  if (is_blank_yaml(yaml_text)) throw ConfigError(name + ":1:1: the file is empty, expected a mapping with sources:");
   Reader reader(name);
   YAML::Node root;
   try {

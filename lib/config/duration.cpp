@@ -21,20 +21,28 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     std::int64_t number = 0;
     bool number_too_large = false;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      if (number > kTermLimitMs) number_too_large = true;  // keep reading the digits
-      else number = number * 10 + (text[i] - '0');
+      if (number > kTermLimitMs)
+        number_too_large = true;  // keep reading the digits
+      else
+        number = number * 10 + (text[i] - '0');
       ++i;
     }
     std::size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
     std::int64_t scale;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    else if (unit == "d") scale = 86'400'000;
-    else return std::nullopt;
+    if (unit == "ms")
+      scale = 1;
+    else if (unit == "s")
+      scale = 1000;
+    else if (unit == "m")
+      scale = 60'000;
+    else if (unit == "h")
+      scale = 3'600'000;
+    else if (unit == "d")
+      scale = 86'400'000;
+    else
+      return std::nullopt;
     // number <= kTermLimitMs * 10 + 9 and scale <= 8.64e7 could still overflow: compare first.
     if (saturated || number_too_large || number > kTermLimitMs / scale) {
       saturated = true;  // and nothing more is added, however many terms follow

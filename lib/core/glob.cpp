@@ -30,9 +30,7 @@ std::optional<std::string> glob_error(std::string_view pattern) {
   return std::nullopt;
 }
 
-bool has_glob_chars(std::string_view text) {
-  return text.find_first_of("*?[") != std::string_view::npos;
-}
+bool has_glob_chars(std::string_view text) { return text.find_first_of("*?[") != std::string_view::npos; }
 
 std::vector<std::string> expand_glob(const std::string& pattern) {
   std::vector<std::string> out;

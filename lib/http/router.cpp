@@ -36,8 +36,8 @@ std::string human_bytes(std::uint64_t bytes) {
 
 Response Router::handle(const Request& request) const {
   std::string_view path = request_path(request.target());
-  const bool known = path == "/metrics" || path == "/-/healthy" || path == "/-/ready" ||
-                     path == "/api/v1/sources" || path == "/api/v1/alerts" || path == "/";
+  const bool known = path == "/metrics" || path == "/-/healthy" || path == "/-/ready" || path == "/api/v1/sources" ||
+                     path == "/api/v1/alerts" || path == "/";
   if (!known) return make(status::not_found, "text/plain; charset=utf-8", "not found\n");
   if (request.method() != beast::http::verb::get && request.method() != beast::http::verb::head) {
     Response response = make(status::method_not_allowed, "text/plain; charset=utf-8", "method not allowed\n");
@@ -52,7 +52,8 @@ Response Router::handle(const Request& request) const {
   }
   if (path == "/api/v1/sources") return sources_json();
   // Prometheus' shape; alert rules are not part of this version, so the list is empty.
-  if (path == "/api/v1/alerts") return make(status::ok, "application/json", "{\"status\":\"success\",\"data\":{\"alerts\":[]}}\n");
+  if (path == "/api/v1/alerts")
+    return make(status::ok, "application/json", "{\"status\":\"success\",\"data\":{\"alerts\":[]}}\n");
   return status_page();
 }
 
@@ -83,8 +84,8 @@ Response Router::sources_json() const {
     bool first_file = true;
     for (const auto& file : source.files) {
       out << (first_file ? "" : ",") << "{\"path\":\"" << core::json_escape(file.path) << "\",\"identity\":\""
-          << file.identity << "\",\"offset\":" << file.offset << ",\"size\":" << file.size
-          << ",\"lag\":" << file.lag << ",\"state\":\"" << file.state << "\"}";
+          << file.identity << "\",\"offset\":" << file.offset << ",\"size\":" << file.size << ",\"lag\":" << file.lag
+          << ",\"state\":\"" << file.state << "\"}";
       first_file = false;
     }
     out << "]}";
@@ -111,7 +112,8 @@ Response Router::status_page() const {
     if (source.has_rules && source.lines_read > 0) {
       char matched[32];
       std::snprintf(matched, sizeof matched, "%.1f%%",
-                    100.0 * static_cast<double>(source.lines_read - std::min(source.lines_read, source.lines_unmatched)) /
+                    100.0 *
+                        static_cast<double>(source.lines_read - std::min(source.lines_read, source.lines_unmatched)) /
                         static_cast<double>(source.lines_read));
       out << matched << " matched, ";
     }
@@ -119,8 +121,8 @@ Response Router::status_page() const {
         << "<table><tr><th>file</th><th>state</th><th>offset</th><th>size</th><th>lag</th></tr>";
     for (const auto& file : source.files) {
       out << "<tr class=\"" << file.state << "\"><td>" << core::html_escape(file.path) << "</td><td>" << file.state
-          << "</td><td class=n>" << file.offset << "</td><td class=n>" << human_bytes(file.size)
-          << "</td><td class=n>" << human_bytes(file.lag) << "</td></tr>";
+          << "</td><td class=n>" << file.offset << "</td><td class=n>" << human_bytes(file.size) << "</td><td class=n>"
+          << human_bytes(file.lag) << "</td></tr>";
     }
     out << "</table>";
   }

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <poll.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,13 +10,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
-#include <poll.h>
-#include <spdlog/spdlog.h>
 
 namespace logpulse::http {
 
@@ -42,9 +42,10 @@ HttpServer::HttpServer(asio::io_context& io, const std::vector<config::ListenAdd
     if (endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true));
     acceptor->bind(endpoint);
     acceptor->listen(asio::socket_base::max_listen_connections);
-    spdlog::info("listening on http://{}", address.host.find(':') != std::string::npos
-                                               ? "[" + address.host + "]:" + std::to_string(acceptor->local_endpoint().port())
-                                               : address.host + ":" + std::to_string(acceptor->local_endpoint().port()));
+    spdlog::info("listening on http://{}",
+                 address.host.find(':') != std::string::npos
+                     ? "[" + address.host + "]:" + std::to_string(acceptor->local_endpoint().port())
+                     : address.host + ":" + std::to_string(acceptor->local_endpoint().port()));
     acceptors_.push_back(std::move(acceptor));
   }
   for (auto& acceptor : acceptors_) asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
@@ -149,8 +150,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address pe
     // The first request's header deadline runs from the accept.
     stream.expires_after(first ? kHeaderTimeout : kIdleTimeout);
     if (buffer.size() == 0) {
-      auto [error, bytes] = co_await stream.async_read_some(buffer.prepare(kMaxHeaderBytes),
-                                                            asio::as_tuple(asio::use_awaitable));
+      auto [error, bytes] =
+          co_await stream.async_read_some(buffer.prepare(kMaxHeaderBytes), asio::as_tuple(asio::use_awaitable));
       if (error) break;  // closed, reset, idle timeout or evicted
       buffer.commit(bytes);
     }
@@ -186,9 +187,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket, asio::ip::address pe
         using namespace asio::experimental::awaitable_operators;
         stream.expires_never();
         asio::steady_timer deadline(stream.get_executor(), kBodyTimeout);
-        auto outcome = co_await (
-            beast::http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable)) ||
-            deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+        auto outcome = co_await (beast::http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable)) ||
+                                 deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
         if (outcome.index() == 1) {
           body_error = beast::error::timeout;
         } else {

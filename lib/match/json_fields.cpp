@@ -225,8 +225,7 @@ bool JsonFields::parse(std::string_view line) {
   std::memset(s.input.data() + line.size(), 0, simdjson::SIMDJSON_PADDING);
 
   ondemand::document doc;
-  auto iterated = s.parser.iterate(
-      simdjson::padded_string_view(s.input.data(), line.size(), s.input.size()));
+  auto iterated = s.parser.iterate(simdjson::padded_string_view(s.input.data(), line.size(), s.input.size()));
   if (auto e = std::move(iterated).get(doc)) {
     if (e == simdjson::EMPTY) return s.fail("empty line");
     if (e == simdjson::UTF8_ERROR) return s.fail("invalid UTF-8");

@@ -19,8 +19,8 @@ using PatternMap = std::map<std::string, std::string, std::less<>>;
 // automaton stays small. An optional zone index (fe80::1%eth0) may follow.
 std::string ipv6_pattern() {
   const std::string group = "[0-9A-Fa-f]{1,4}";
-  const std::string head = "(?:" + group + ":)";   // a group and its colon
-  const std::string tail = "(?::" + group + ")";   // a colon and its group
+  const std::string head = "(?:" + group + ":)";  // a group and its colon
+  const std::string tail = "(?::" + group + ")";  // a colon and its group
   auto times = [](const std::string& piece, int low, int high) {
     const std::string upper = low == high ? "" : "," + std::to_string(high);
     return piece + "{" + std::to_string(low) + upper + "}";
@@ -73,19 +73,18 @@ PatternMap make_bundled_patterns() {
       {"SPACE", R"re(\s*)re"},
       {"DATA", R"re(.*?)re"},
       {"GREEDYDATA", R"re(.*)re"},
-      {"QUOTEDSTRING",
-       R"re("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`)re"},
+      {"QUOTEDSTRING", R"re("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`)re"},
       {"QS", "%{QUOTEDSTRING}"},
       {"UUID", R"re([A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12})re"},
 
       // Network.
-      {"MAC", R"re((?:[A-Fa-f0-9]{2}:){5}[A-Fa-f0-9]{2}|(?:[A-Fa-f0-9]{2}-){5}[A-Fa-f0-9]{2}|(?:[A-Fa-f0-9]{4}\.){2}[A-Fa-f0-9]{4})re"},
+      {"MAC",
+       R"re((?:[A-Fa-f0-9]{2}:){5}[A-Fa-f0-9]{2}|(?:[A-Fa-f0-9]{2}-){5}[A-Fa-f0-9]{2}|(?:[A-Fa-f0-9]{4}\.){2}[A-Fa-f0-9]{4})re"},
       {"IPV4", R"re((?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)(?:\.(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)){3})re"},
       {"IPV6", ipv6_pattern()},
       {"IP", "%{IPV4}|%{IPV6}"},
       // Labels of letters, digits and inner hyphens, separated by dots; a trailing dot allowed.
-      {"HOSTNAME",
-       R"re([0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?(?:\.[0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?)*\.?)re"},
+      {"HOSTNAME", R"re([0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?(?:\.[0-9A-Za-z](?:[0-9A-Za-z-]*[0-9A-Za-z])?)*\.?)re"},
       {"IPORHOST", "%{IP}|%{HOSTNAME}"},
       {"HOSTPORT", R"re(%{IPORHOST}:%{POSINT}|\[%{IPV6}\]:%{POSINT})re"},
 
@@ -137,8 +136,7 @@ PatternMap make_bundled_patterns() {
       // with Apache's \" and nginx's \x22 escapes left as logged.
       {"COMMONAPACHELOG",
        R"re(%{NOTSPACE:client} %{NOTSPACE:ident} %{NOTSPACE:auth} \[%{HTTPDATE:timestamp}\] "(?P<method>[A-Z][A-Z_-]*) (?P<path>\S+) HTTP/(?P<httpversion>[0-9]+(?:\.[0-9]+)?)" (?P<status>[0-9]{3}) (?:%{NONNEGINT:bytes}|-))re"},
-      {"COMBINEDAPACHELOG",
-       R"re(%{COMMONAPACHELOG} "(?P<referrer>(?:[^"\\]|\\.)*)" "(?P<agent>(?:[^"\\]|\\.)*)")re"},
+      {"COMBINEDAPACHELOG", R"re(%{COMMONAPACHELOG} "(?P<referrer>(?:[^"\\]|\\.)*)" "(?P<agent>(?:[^"\\]|\\.)*)")re"},
       {"NGINXACCESS", R"re(%{COMBINEDAPACHELOG}(?: %{NUMBER:request_time})?)re"},
       {"SYSLOGLINE",
        R"re((?P<timestamp>%{SYSLOGTIMESTAMP}|%{TIMESTAMP_ISO8601}) %{NOTSPACE:logsource} (?:%{PROG:program}(?:\[%{POSINT:pid}\])?: ?)?%{GREEDYDATA:message})re"},
@@ -175,8 +173,7 @@ bool is_repetition(std::string_view body) {
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
     }
   }
@@ -274,8 +271,7 @@ class Expander {
     std::string& out = result.regex;
     const std::size_t close = text.find('}', start + 2);
     if (close == std::string_view::npos) {
-      fail("unterminated %{ " + location(start) +
-           " (no closing '}'; write \\%{ for a literal \"%{\")");
+      fail("unterminated %{ " + location(start) + " (no closing '}'; write \\%{ for a literal \"%{\")");
     }
     const std::string_view reference = text.substr(start, close + 1 - start);
     const std::string_view body = text.substr(start + 2, close - start - 2);
@@ -286,16 +282,15 @@ class Expander {
     const std::size_t colon = body.find(':');
     const std::string_view name = body.substr(0, colon);
     if (!is_identifier(name)) {
-      fail("bad pattern name \"" + std::string(name) + "\" in " + std::string(reference) + " " +
-           location(start) +
+      fail("bad pattern name \"" + std::string(name) + "\" in " + std::string(reference) + " " + location(start) +
            ": a pattern name must match [A-Za-z_][A-Za-z0-9_]* (write \\%{ for a literal \"%{\")");
     }
     if (colon != std::string_view::npos) {
       const std::string_view capture = body.substr(colon + 1);
       if (!is_identifier(capture)) {
         const bool typed = capture.find(':') != std::string_view::npos;  // grok's %{NUMBER:n:int}
-        fail("bad capture name \"" + std::string(capture) + "\" in " + std::string(reference) +
-             " " + location(start) + ": a capture name must match [A-Za-z_][A-Za-z0-9_]*" +
+        fail("bad capture name \"" + std::string(capture) + "\" in " + std::string(reference) + " " + location(start) +
+             ": a capture name must match [A-Za-z_][A-Za-z0-9_]*" +
              (typed ? " (grok's :type suffix is not supported)" : ""));
       }
       out.append("(?P<").append(capture).append(">");
@@ -306,28 +301,25 @@ class Expander {
     const Expansion& expansion = expand_name(name, reference, start);
     check_size(out.size() + expansion.regex.size() + 1);  // before building it
     out.append(expansion.regex);
-    result.captures.insert(result.captures.end(), expansion.captures.begin(),
-                           expansion.captures.end());
+    result.captures.insert(result.captures.end(), expansion.captures.begin(), expansion.captures.end());
     out.push_back(')');
     return close + 1;
   }
 
-  const Expansion& expand_name(std::string_view name, std::string_view reference,
-                               std::size_t offset) {
+  const Expansion& expand_name(std::string_view name, std::string_view reference, std::size_t offset) {
     if (auto done = done_.find(name); done != done_.end()) return done->second;
     for (std::size_t i = 0; i < chain_.size(); ++i) {
       if (chain_[i] == name) fail("pattern reference cycle: " + chain_text(chain_, i) + " -> " + std::string(name));
     }
     if (chain_.size() >= kMaxPatternDepth) {
       fail("pattern references nest more than " + std::to_string(kMaxPatternDepth) + " levels deep (" +
-           chain_text(chain_) + " -> " + std::string(name) + "; expected at most " +
-           std::to_string(kMaxPatternDepth) + " levels of %{NAME} within %{NAME})");
+           chain_text(chain_) + " -> " + std::string(name) + "; expected at most " + std::to_string(kMaxPatternDepth) +
+           " levels of %{NAME} within %{NAME})");
     }
     const std::string* definition = lookup(name);
     if (definition == nullptr) {
-      fail("unknown pattern name \"" + std::string(name) + "\" in " + std::string(reference) +
-           " " + location(offset) + ": not in patterns: nor among the bundled patterns" +
-           suggestion(name));
+      fail("unknown pattern name \"" + std::string(name) + "\" in " + std::string(reference) + " " + location(offset) +
+           ": not in patterns: nor among the bundled patterns" + suggestion(name));
     }
     chain_.emplace_back(name);
     Expansion expanded = expand(*definition);
@@ -366,8 +358,8 @@ class Expander {
   void check_size(std::size_t size) const {
     if (size <= kMaxExpandedPatternBytes) return;
     std::string where = chain_.empty() ? "" : " (while expanding " + chain_text(chain_) + ")";
-    fail("pattern too large: it expands to more than " + std::to_string(kMaxExpandedPatternBytes >> 10) +
-         " KiB" + where + "; expected a smaller expansion (RE2 would refuse it)");
+    fail("pattern too large: it expands to more than " + std::to_string(kMaxExpandedPatternBytes >> 10) + " KiB" +
+         where + "; expected a smaller expansion (RE2 would refuse it)");
   }
 
   const PatternMap& user_patterns_;

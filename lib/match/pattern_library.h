@@ -42,8 +42,8 @@ class PatternError : public std::runtime_error {
 // a reference cycle (naming the chain), a bad capture name (must be [A-Za-z_][A-Za-z0-9_]*),
 // an unterminated %{, a capture name used twice in the result (which this RE2 would
 // accept and then report only one of), references nested deeper than kMaxPatternDepth, or
-// an expansion longer than kMaxExpandedPatternBytes (refused as soon as it would pass it). Inside a bundled or user pattern, %{NAME:capture}
-// also makes a named group.
+// an expansion longer than kMaxExpandedPatternBytes (refused as soon as it would pass it). Inside a bundled or user
+// pattern, %{NAME:capture} also makes a named group.
 //
 // Text outside %{...} is kept as is, and so is regex syntax that merely looks like a
 // reference: an escaped `\%{`, `%{` inside a character class or a `\Q...\E` quote, and a

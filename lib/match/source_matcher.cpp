@@ -7,9 +7,9 @@
 #include <ostream>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
 #include "config/config_loader.h"
 #include "core/text_escape.h"
-#include <spdlog/spdlog.h>
 #include "match/pattern_library.h"
 
 namespace logpulse::match {
@@ -77,8 +77,8 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
         std::string known;
         for (const auto& [g, unused] : groups) known += (known.empty() ? "" : ", ") + g;
         fail_at(config, line, column,
-                where + what + " '" + name + "' names no capture of the match (captures: " +
-                    (known.empty() ? "none" : known) + ")");
+                where + what + " '" + name +
+                    "' names no capture of the match (captures: " + (known.empty() ? "none" : known) + ")");
       }
       ref.field = name;
       return ref;
@@ -105,11 +105,13 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
           metric.labels.emplace_back(std::nullopt);
           metric.constants.push_back(label->constant);
         } else {
-          metric.labels.emplace_back(resolve(label->capture, "metric " + spec.name + ": label", spec.line, spec.column));
+          metric.labels.emplace_back(
+              resolve(label->capture, "metric " + spec.name + ": label", spec.line, spec.column));
           metric.constants.emplace_back();
         }
       }
-      if (!spec.value.empty()) metric.value = resolve(spec.value, "metric " + spec.name + ": value", spec.line, spec.column);
+      if (!spec.value.empty())
+        metric.value = resolve(spec.value, "metric " + spec.name + ": value", spec.line, spec.column);
       metric.value_errors = &self_metrics.value_errors(rule.name, spec.name);
       compiled.metrics.push_back(std::move(metric));
     }
@@ -127,8 +129,9 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
     }
     if (!set_->Compile())
       fail_at(config, source.line, source.column,
-              "source " + source.name + ": pattern too large: the match patterns of its rules are too large to "
-              "compile together (expected smaller or fewer patterns)");
+              "source " + source.name +
+                  ": pattern too large: the match patterns of its rules are too large to "
+                  "compile together (expected smaller or fewer patterns)");
     candidates_.reserve(rules_.size());
   }
   groups_.resize(static_cast<std::size_t>(std::max(max_groups, 1)));
@@ -361,21 +364,23 @@ void SourceMatcher::publish_counts() {
     report("json", pending_json_errors_, "line(s) not a JSON object", "logpulse_json_errors_total");
     json_errors_->Increment(static_cast<double>(std::exchange(pending_json_errors_, 0)));
   }
-  for (auto* rules : {&rules_, &fallback_rules_}) for (auto& rule : *rules) {
-    if (rule.pending_matched) rule.matched->Increment(static_cast<double>(std::exchange(rule.pending_matched, 0)));
-    if (rule.pending_timestamp_errors) {
-      report("ts:" + rule.name, rule.pending_timestamp_errors, "event time(s) that do not fit the layout, arrival time used",
-             "rule " + rule.name + ", logpulse_timestamp_errors_total");
-      rule.timestamp_errors->Increment(static_cast<double>(std::exchange(rule.pending_timestamp_errors, 0)));
+  for (auto* rules : {&rules_, &fallback_rules_})
+    for (auto& rule : *rules) {
+      if (rule.pending_matched) rule.matched->Increment(static_cast<double>(std::exchange(rule.pending_matched, 0)));
+      if (rule.pending_timestamp_errors) {
+        report("ts:" + rule.name, rule.pending_timestamp_errors,
+               "event time(s) that do not fit the layout, arrival time used",
+               "rule " + rule.name + ", logpulse_timestamp_errors_total");
+        rule.timestamp_errors->Increment(static_cast<double>(std::exchange(rule.pending_timestamp_errors, 0)));
+      }
+      for (auto& metric : rule.metrics) {
+        if (!metric.pending_value_errors) continue;
+        report("value:" + rule.name + ":" + metric.family->name(), metric.pending_value_errors,
+               "value(s) that are not a usable number, update skipped",
+               "rule " + rule.name + ", metric " + metric.family->name() + ", logpulse_value_errors_total");
+        metric.value_errors->Increment(static_cast<double>(std::exchange(metric.pending_value_errors, 0)));
+      }
     }
-    for (auto& metric : rule.metrics) {
-      if (!metric.pending_value_errors) continue;
-      report("value:" + rule.name + ":" + metric.family->name(), metric.pending_value_errors,
-             "value(s) that are not a usable number, update skipped",
-             "rule " + rule.name + ", metric " + metric.family->name() + ", logpulse_value_errors_total");
-      metric.value_errors->Increment(static_cast<double>(std::exchange(metric.pending_value_errors, 0)));
-    }
-  }
 }
 
 void SourceMatcher::explain(std::string_view line, std::int64_t now_ms, std::ostream& out) {
@@ -404,8 +409,8 @@ void SourceMatcher::explain(std::string_view line, std::int64_t now_ms, std::ost
     bool matched = true;
     if (rule.regex) {
       std::string_view subject = rule.match_field ? json_.find(rule.match_field->field) : text;
-      matched = rule.regex->Match(re2::StringPiece(subject.data(), subject.size()), 0, subject.size(),
-                                  RE2::UNANCHORED, all.data(), static_cast<int>(all.size()));
+      matched = rule.regex->Match(re2::StringPiece(subject.data(), subject.size()), 0, subject.size(), RE2::UNANCHORED,
+                                  all.data(), static_cast<int>(all.size()));
     }
     if (!matched) {
       out << "  rule " << rule.name << ": no match\n";
@@ -416,11 +421,12 @@ void SourceMatcher::explain(std::string_view line, std::int64_t now_ms, std::ost
     if (rule.regex) {
       for (const auto& [name, index] : rule.regex->NamedCapturingGroups()) {
         const auto& piece = all[static_cast<std::size_t>(index)];
-        out << ' ' << name << "=\"" << core::json_escape(std::string_view(piece.data() ? piece.data() : "", piece.size()))
-            << '"';
+        out << ' ' << name << "=\""
+            << core::json_escape(std::string_view(piece.data() ? piece.data() : "", piece.size())) << '"';
       }
     } else {
-      for (const auto& field : json_.fields()) out << ' ' << field.name << "=\"" << core::json_escape(field.value) << '"';
+      for (const auto& field : json_.fields())
+        out << ' ' << field.name << "=\"" << core::json_escape(field.value) << '"';
     }
     out << '\n';
     std::copy(all.begin(), all.begin() + std::min(all.size(), groups_.size()), groups_.begin());

@@ -27,12 +27,12 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/line_batch.h"
 #include "core/log_throttle.h"
 #include "match/json_fields.h"
 #include "match/timestamp_parser.h"
 #include "metrics/metric_store.h"
 #include "metrics/self_metrics.h"
-#include "core/line_batch.h"
 
 namespace logpulse::match {
 
@@ -127,7 +127,7 @@ class SourceMatcher {
   config::Format format_;
   std::vector<CompiledRule> rules_;
   std::vector<CompiledRule> fallback_rules_;  // `unmatched: true`: lines no rule matched
-  std::unique_ptr<RE2::Set> set_;  // over text rules, when there are several
+  std::unique_ptr<RE2::Set> set_;             // over text rules, when there are several
   prometheus::Counter* unmatched_ = nullptr;
   prometheus::Counter* json_errors_ = nullptr;
   std::uint64_t pending_unmatched_ = 0;

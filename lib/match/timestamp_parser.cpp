@@ -15,28 +15,18 @@ constexpr std::int64_t kNanosPerMilli = 1'000'000;
 constexpr std::int64_t kSecondsPerDay = 86'400;
 constexpr int kFractionDigitsKept = 9;
 
-constexpr std::array<std::string_view, 12> kMonthNames = {
-    "january", "february", "march",     "april",   "may",      "june",
-    "july",    "august",   "september", "october", "november", "december"};
-constexpr std::array<std::string_view, 7> kWeekdayNames = {
-    "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+constexpr std::array<std::string_view, 12> kMonthNames = {"january",   "february", "march",    "april",
+                                                          "may",       "june",     "july",     "august",
+                                                          "september", "october",  "november", "december"};
+constexpr std::array<std::string_view, 7> kWeekdayNames = {"sunday",   "monday", "tuesday", "wednesday",
+                                                           "thursday", "friday", "saturday"};
 
-constexpr bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-constexpr bool is_blank(char c) {
-  return c == ' ' || c == '\t';
-}
-constexpr bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-constexpr char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_blank(char c) { return c == ' ' || c == '\t'; }
+constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-constexpr bool is_leap_year(std::int64_t year) {
-  return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-}
+constexpr bool is_leap_year(std::int64_t year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
 
 constexpr int days_in_month(std::int64_t year, int month) {
   constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -50,8 +40,7 @@ constexpr std::int64_t days_from_civil(std::int64_t year, int month, int day) {
   const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
   const auto year_of_era = static_cast<std::int64_t>(year - era * 400);  // [0, 399]
   const std::int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const std::int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146'097 + day_of_era - 719'468;
 }
 
@@ -60,10 +49,8 @@ constexpr std::int64_t year_from_days(std::int64_t days) {
   days += 719'468;
   const std::int64_t era = (days >= 0 ? days : days - 146'096) / 146'097;
   const std::int64_t day_of_era = days - era * 146'097;  // [0, 146096]
-  const std::int64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
-  const std::int64_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
+  const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const std::int64_t march_based_month = (5 * day_of_year + 2) / 153;  // [0, 11]
   return year_of_era + era * 400 + (march_based_month >= 10 ? 1 : 0);
 }
@@ -76,11 +63,9 @@ static_assert(year_from_days(days_from_civil(2025, 1, 1)) == 2025);
 static_assert(year_from_days(-1) == 1969);
 
 int current_utc_year() {
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-  const std::int64_t days =
-      seconds >= 0 ? seconds / kSecondsPerDay : (seconds - kSecondsPerDay + 1) / kSecondsPerDay;
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t days = seconds >= 0 ? seconds / kSecondsPerDay : (seconds - kSecondsPerDay + 1) / kSecondsPerDay;
   return static_cast<int>(year_from_days(days));
 }
 
@@ -194,8 +179,7 @@ bool read_zone_name(const char*& p, const char* end) {
   const char* start = p;
   while (p != end && is_alpha(*p)) ++p;
   const auto length = static_cast<std::size_t>(p - start);
-  for (std::string_view name :
-       {std::string_view("utc"), std::string_view("gmt"), std::string_view("z")}) {
+  for (std::string_view name : {std::string_view("utc"), std::string_view("gmt"), std::string_view("z")}) {
     if (length == name.size() && starts_with_ignoring_case(start, p, name)) return true;
   }
   return false;
@@ -203,8 +187,7 @@ bool read_zone_name(const char*& p, const char* end) {
 
 // Combines a signed whole count of `unit_nanos` and a fraction into nanoseconds, or nullopt
 // on int64 overflow.
-std::optional<std::int64_t> checked_nanos(std::int64_t whole, std::int64_t unit_nanos,
-                                          std::int64_t fraction_nanos) {
+std::optional<std::int64_t> checked_nanos(std::int64_t whole, std::int64_t unit_nanos, std::int64_t fraction_nanos) {
   std::int64_t scaled = 0;
   std::int64_t total = 0;
   if (__builtin_mul_overflow(whole, unit_nanos, &scaled)) return std::nullopt;
@@ -255,8 +238,7 @@ TimestampParser::TimestampParser(std::string_view layout) {
   compile_strftime(layout);
 }
 
-void TimestampParser::add_number(Field field, int min_width, int max_width, int min_value,
-                                 int max_value) {
+void TimestampParser::add_number(Field field, int min_width, int max_width, int min_value, int max_value) {
   steps_.push_back({.kind = StepKind::kNumber,
                     .field = field,
                     .min_width = static_cast<std::uint8_t>(min_width),
@@ -282,12 +264,11 @@ void TimestampParser::compile_strftime(std::string_view layout) {
   }
   if (has_hour12_ != has_am_pm_) {
     throw std::invalid_argument(
-        layout_error(layout, has_hour12_ ? "directive %I needs %p (AM/PM)"
-                                         : "directive %p needs %I (12-hour clock)"));
+        layout_error(layout, has_hour12_ ? "directive %I needs %p (AM/PM)" : "directive %p needs %I (12-hour clock)"));
   }
   if (mode_ == Mode::kCalendar && !(has_month_ && has_day_) && !has_day_of_year_) {
-    throw std::invalid_argument(layout_error(
-        layout, "no date: the layout needs a month and a day (%m or %b, %d or %e), %j, or %s"));
+    throw std::invalid_argument(
+        layout_error(layout, "no date: the layout needs a month and a day (%m or %b, %d or %e), %j, or %s"));
   }
 }
 
@@ -318,26 +299,18 @@ void TimestampParser::compile_directive(std::string_view layout, char directive)
       add_number(Field::kDayOfYear, 1, 3, 1, 366);
       has_day_of_year_ = true;
       return;
-    case 'H':
-      add_number(Field::kHour, 1, 2, 0, 23);
-      return;
+    case 'H': add_number(Field::kHour, 1, 2, 0, 23); return;
     case 'I':
       add_number(Field::kHour12, 1, 2, 1, 12);
       has_hour12_ = true;
       return;
-    case 'M':
-      add_number(Field::kMinute, 1, 2, 0, 59);
-      return;
-    case 'S':
-      add_number(Field::kSecond, 1, 2, 0, 60);
-      return;
+    case 'M': add_number(Field::kMinute, 1, 2, 0, 59); return;
+    case 'S': add_number(Field::kSecond, 1, 2, 0, 60); return;
     case 'p':
       steps_.push_back({.kind = StepKind::kAmPm});
       has_am_pm_ = true;
       return;
-    case 'f':
-      steps_.push_back({.kind = StepKind::kFraction});
-      return;
+    case 'f': steps_.push_back({.kind = StepKind::kFraction}); return;
     case 'b':
     case 'h':
     case 'B':
@@ -345,15 +318,9 @@ void TimestampParser::compile_directive(std::string_view layout, char directive)
       has_month_ = true;
       return;
     case 'a':
-    case 'A':
-      steps_.push_back({.kind = StepKind::kWeekdayName});
-      return;
-    case 'z':
-      steps_.push_back({.kind = StepKind::kZoneOffset});
-      return;
-    case 'Z':
-      steps_.push_back({.kind = StepKind::kZoneName});
-      return;
+    case 'A': steps_.push_back({.kind = StepKind::kWeekdayName}); return;
+    case 'z': steps_.push_back({.kind = StepKind::kZoneOffset}); return;
+    case 'Z': steps_.push_back({.kind = StepKind::kZoneName}); return;
     case 's':
       steps_.push_back({.kind = StepKind::kUnixSeconds});
       mode_ = Mode::kUnixSeconds;
@@ -384,9 +351,7 @@ void TimestampParser::compile_directive(std::string_view layout, char directive)
       steps_.push_back({.kind = StepKind::kLiteral, .literal = ':'});
       compile_directive(layout, 'M');
       return;
-    case '%':
-      steps_.push_back({.kind = StepKind::kLiteral, .literal = '%'});
-      return;
+    case '%': steps_.push_back({.kind = StepKind::kLiteral, .literal = '%'}); return;
     default: {
       std::string what = "unsupported directive %";
       what.push_back(directive);
@@ -399,8 +364,7 @@ std::optional<std::int64_t> TimestampParser::parse_unix_nanos(std::string_view t
   return parse_unix_nanos(text, has_year() ? 0 : current_utc_year());
 }
 
-std::optional<std::int64_t> TimestampParser::parse_unix_nanos(std::string_view text,
-                                                              int year_if_absent) const {
+std::optional<std::int64_t> TimestampParser::parse_unix_nanos(std::string_view text, int year_if_absent) const {
   ParsedFields fields;
   fields.year = year_if_absent;
   const char* p = text.data();
@@ -421,40 +385,19 @@ std::optional<std::int64_t> TimestampParser::parse_unix_nanos(std::string_view t
         if (step.kind == StepKind::kSpacePaddedNumber && p != end && *p == ' ') ++p;
         int value = 0;
         int width = 0;
-        for (; width < step.max_width && p != end && is_digit(*p); ++width, ++p)
-          value = value * 10 + (*p - '0');
-        if (width < step.min_width || value < step.min_value || value > step.max_value)
-          return std::nullopt;
+        for (; width < step.max_width && p != end && is_digit(*p); ++width, ++p) value = value * 10 + (*p - '0');
+        if (width < step.min_width || value < step.min_value || value > step.max_value) return std::nullopt;
         switch (step.field) {
-          case Field::kYear:
-            fields.year = value;
-            break;
-          case Field::kYearOfCentury:
-            fields.year = value < 69 ? 2000 + value : 1900 + value;
-            break;
-          case Field::kMonth:
-            fields.month = value;
-            break;
-          case Field::kDay:
-            fields.day = value;
-            break;
-          case Field::kDayOfYear:
-            fields.day_of_year = value;
-            break;
-          case Field::kHour:
-            fields.hour = value;
-            break;
-          case Field::kHour12:
-            fields.hour12 = value;
-            break;
-          case Field::kMinute:
-            fields.minute = value;
-            break;
-          case Field::kSecond:
-            fields.second = value;
-            break;
-          case Field::kNone:
-            break;
+          case Field::kYear: fields.year = value; break;
+          case Field::kYearOfCentury: fields.year = value < 69 ? 2000 + value : 1900 + value; break;
+          case Field::kMonth: fields.month = value; break;
+          case Field::kDay: fields.day = value; break;
+          case Field::kDayOfYear: fields.day_of_year = value; break;
+          case Field::kHour: fields.hour = value; break;
+          case Field::kHour12: fields.hour12 = value; break;
+          case Field::kMinute: fields.minute = value; break;
+          case Field::kSecond: fields.second = value; break;
+          case Field::kNone: break;
         }
         break;
       }
@@ -501,8 +444,7 @@ std::optional<std::int64_t> TimestampParser::parse_unix_nanos(std::string_view t
         break;
       case StepKind::kUnixSeconds:
       case StepKind::kUnixMillis:
-        if (!read_signed_integer(p, end, fields.unix_value, fields.unix_negative))
-          return std::nullopt;
+        if (!read_signed_integer(p, end, fields.unix_value, fields.unix_negative)) return std::nullopt;
         break;
     }
   }
@@ -519,15 +461,14 @@ std::optional<std::int64_t> TimestampParser::parse_unix_nanos(std::string_view t
   if (has_month_ && has_day_) {
     if (fields.day > days_in_month(fields.year, fields.month)) return std::nullopt;
     days = days_from_civil(fields.year, fields.month, fields.day);
-    if (has_day_of_year_ && days - days_from_civil(fields.year, 1, 1) + 1 != fields.day_of_year)
-      return std::nullopt;
+    if (has_day_of_year_ && days - days_from_civil(fields.year, 1, 1) + 1 != fields.day_of_year) return std::nullopt;
   } else {
     if (fields.day_of_year > (is_leap_year(fields.year) ? 366 : 365)) return std::nullopt;
     days = days_from_civil(fields.year, 1, 1) + fields.day_of_year - 1;
   }
   const int hour = has_hour12_ ? fields.hour12 % 12 + (fields.is_pm ? 12 : 0) : fields.hour;
-  const std::int64_t seconds = days * kSecondsPerDay + hour * 3600 + fields.minute * 60 +
-                               fields.second - fields.offset_seconds;
+  const std::int64_t seconds =
+      days * kSecondsPerDay + hour * 3600 + fields.minute * 60 + fields.second - fields.offset_seconds;
   return checked_nanos(seconds, kNanosPerSecond, fields.nanos);
 }
 

@@ -6,8 +6,8 @@
 #include <prometheus/collectable.h>
 
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 namespace logpulse::metrics {
 

@@ -11,9 +11,9 @@ MetricStore::MetricStore(const config::Config& config, prometheus::Family<promet
       std::vector<std::string> label_names;
       for (const auto& label : spec.labels) label_names.push_back(label.name);
       std::sort(label_names.begin(), label_names.end());
-      families_.emplace(spec.name, std::make_unique<RuleMetric>(spec, std::move(label_names), rule.max_series,
-                                                                rule.expire_after,
-                                                                dropped_family.Add({{"metric", spec.name}})));
+      families_.emplace(spec.name,
+                        std::make_unique<RuleMetric>(spec, std::move(label_names), rule.max_series, rule.expire_after,
+                                                     dropped_family.Add({{"metric", spec.name}})));
     }
   }
 }
@@ -63,7 +63,8 @@ std::size_t MetricStore::restore(const std::vector<std::string>& lines, std::int
                     : nullptr;
       continue;
     }
-    if (line.rfind("s ", 0) != 0 || current == nullptr || !current->restore_line(std::string_view(line).substr(2), now_ms))
+    if (line.rfind("s ", 0) != 0 || current == nullptr ||
+        !current->restore_line(std::string_view(line).substr(2), now_ms))
       ++rejected;
   }
   return rejected;

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <prometheus/collectable.h>
-#include <prometheus/family.h>
 #include <prometheus/counter.h>
+#include <prometheus/family.h>
 
 #include <map>
 #include <memory>

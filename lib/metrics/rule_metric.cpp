@@ -1,9 +1,9 @@
 #include "metrics/rule_metric.h"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <spdlog/spdlog.h>
 
 #include "core/text_escape.h"
 
@@ -45,8 +45,10 @@ RuleMetric::Series* RuleMetric::create(std::span<const std::string_view> label_v
   if (series_.size() >= max_series_) {
     dropped_.Increment();
     if (throttle_.allow("dropped"))
-      spdlog::warn("metric {}: max_series ({}) reached: new label sets are dropped (logpulse_series_dropped_total; "
-                   "logged at most once a minute)", spec_.name, max_series_);
+      spdlog::warn(
+          "metric {}: max_series ({}) reached: new label sets are dropped (logpulse_series_dropped_total; "
+          "logged at most once a minute)",
+          spec_.name, max_series_);
     return nullptr;
   }
   auto series = std::make_unique<Series>();

@@ -34,10 +34,10 @@ class RuleMetric {
  public:
   struct Series {
     std::vector<std::string> label_values;
-    std::atomic<double> value{0};                        // counter, gauge
+    std::atomic<double> value{0};                           // counter, gauge
     std::unique_ptr<std::atomic<std::uint64_t>[]> buckets;  // histogram, per bucket, +Inf last
-    std::atomic<double> sum{0};                          // histogram
-    std::unique_ptr<prometheus::Summary> summary;        // summary (its own lock)
+    std::atomic<double> sum{0};                             // histogram
+    std::unique_ptr<prometheus::Summary> summary;           // summary (its own lock)
     std::atomic<std::int64_t> last_update_ms{0};
   };
 

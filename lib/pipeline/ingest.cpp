@@ -8,9 +8,9 @@ boost::asio::awaitable<void> ingest(tail::Follower& follower, match::SourceMatch
   for (;;) {
     const core::LineBatch* batch = co_await follower.next();
     if (batch == nullptr) co_return;  // stopped
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now().time_since_epoch())
-                            .count();
+    const auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
     matcher.process(*batch, now_ms);
     follower.commit(*batch);
   }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -11,7 +12,6 @@
 #include <cstring>
 #include <mutex>
 #include <ostream>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "core/text_escape.h"
@@ -50,7 +50,8 @@ class ProgressLine {
     const int filled = static_cast<int>(fraction * width);
     std::fprintf(out_, "\r[%.*s%*s] %5.1f%%  %.1f/%.1f MiB  %.0f lines/s  ETA %.0fs\033[K", filled,
                  "##############################", width - filled, "", fraction * 100, done / 1048576.0,
-                 static_cast<double>(total_) / 1048576.0, seconds > 0 ? static_cast<double>(lines_.load()) / seconds : 0.0, eta);
+                 static_cast<double>(total_) / 1048576.0,
+                 seconds > 0 ? static_cast<double>(lines_.load()) / seconds : 0.0, eta);
     std::fflush(out_);
   }
 
@@ -172,14 +173,14 @@ Counts read_items(const config::Config& config, const std::vector<WorkItem>& ite
 }  // namespace
 
 ReplayResult replay(const config::Config& config, const std::vector<std::string>& logs,
-                    metrics::SelfMetrics& self_metrics, RulePipeline& rules, std::ostream* explain,
-                    std::FILE* progress, unsigned threads) {
+                    metrics::SelfMetrics& self_metrics, RulePipeline& rules, std::ostream* explain, std::FILE* progress,
+                    unsigned threads) {
   std::vector<WorkItem> items;
   std::uint64_t total_bytes = 0;
   for (std::size_t index = 0; index < config.sources.size(); ++index) {
     const config::Source& source = config.sources[index];
-    tail::Discovery found = tail::discover(logs.empty() ? source.paths : logs,
-                                           logs.empty() ? source.exclude : std::vector<std::string>{});
+    tail::Discovery found =
+        tail::discover(logs.empty() ? source.paths : logs, logs.empty() ? source.exclude : std::vector<std::string>{});
     for (auto& file : found.files) {
       struct stat st {};
       std::uint64_t size = ::stat(file.path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
@@ -205,7 +206,8 @@ ReplayResult replay(const config::Config& config, const std::vector<std::string>
     std::vector<Counts> counts(threads);
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i)
-      workers.emplace_back([&, i] { counts[i] = read_items(config, parts[i], self_metrics, *copies[i - 1], nullptr, bar); });
+      workers.emplace_back(
+          [&, i] { counts[i] = read_items(config, parts[i], self_metrics, *copies[i - 1], nullptr, bar); });
     counts[0] = read_items(config, parts[0], self_metrics, rules, nullptr, bar);
     for (auto& worker : workers) worker.join();
     for (const auto& copy : copies) rules.store().merge_from(copy->store(), 0);

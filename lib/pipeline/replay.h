@@ -29,7 +29,7 @@ struct ReplayResult {
 // histograms add, a gauge keeps the last value), which gives the sequential result. Inputs
 // with multiline sources or summaries, and --explain, run on one thread.
 ReplayResult replay(const config::Config& config, const std::vector<std::string>& logs,
-                    metrics::SelfMetrics& self_metrics, RulePipeline& rules, std::ostream* explain,
-                    std::FILE* progress, unsigned threads = 1);
+                    metrics::SelfMetrics& self_metrics, RulePipeline& rules, std::ostream* explain, std::FILE* progress,
+                    unsigned threads = 1);
 
 }  // namespace logpulse::pipeline

@@ -20,9 +20,7 @@ namespace {
 constexpr const char* kHeader = "logpulse-checkpoint 1";
 constexpr const char* kFileName = "checkpoint.v1";
 
-void throw_errno(const std::string& what) {
-  throw std::system_error(errno, std::generic_category(), what);
-}
+void throw_errno(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
 }  // namespace
 
@@ -33,8 +31,8 @@ std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries, cons
   char numbers[160];
   for (const auto& e : entries) {
     std::snprintf(numbers, sizeof numbers, " %" PRIu64 " %" PRIu64 " %" PRIu32 " %016" PRIx64 " %" PRIu64 "%s ",
-                  e.identity.device, e.identity.inode, e.identity.fingerprint_length,
-                  e.identity.fingerprint, e.offset, e.in_cut_line ? "+" : "");
+                  e.identity.device, e.identity.inode, e.identity.fingerprint_length, e.identity.fingerprint, e.offset,
+                  e.in_cut_line ? "+" : "");
     body += "f " + core::encode_token(e.source) + numbers + core::encode_token(e.path) + "\n";
   }
   for (const auto& line : state.metric_lines) body += "x " + line + "\n";
@@ -53,8 +51,7 @@ CheckpointLoad decode_checkpoints(const std::string& text) {
     return out;
   }
   std::uint64_t want = 0;
-  if (std::sscanf(text.c_str() + end_at, "end %" SCNx64, &want) != 1 ||
-      fnv1a(text.data(), end_at) != want) {
+  if (std::sscanf(text.c_str() + end_at, "end %" SCNx64, &want) != 1 || fnv1a(text.data(), end_at) != want) {
     out.problem = "checksum mismatch (half-written or edited file)";
     return out;
   }
@@ -82,8 +79,8 @@ CheckpointLoad decode_checkpoints(const std::string& text) {
     std::istringstream fields(line);
     std::string tag, source, path, fp_hex, offset;
     CheckpointEntry e;
-    fields >> tag >> source >> e.identity.device >> e.identity.inode >> e.identity.fingerprint_length >>
-        fp_hex >> offset >> path;
+    fields >> tag >> source >> e.identity.device >> e.identity.inode >> e.identity.fingerprint_length >> fp_hex >>
+        offset >> path;
     e.in_cut_line = !offset.empty() && offset.back() == '+';
     if (e.in_cut_line) offset.pop_back();
     auto [end, ec] = std::from_chars(offset.data(), offset.data() + offset.size(), e.offset);
@@ -108,8 +105,7 @@ CheckpointLoad load_checkpoints(const std::string& state_dir) {
   CheckpointLoad load = decode_checkpoints(text.str());
   struct stat st {};
   if (::stat(checkpoint_path(state_dir).c_str(), &st) == 0) {
-    const std::int64_t written_at =
-        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    const std::int64_t written_at = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     for (auto& entry : load.entries) entry.written_at_ns = written_at;
   }
   return load;

@@ -18,7 +18,7 @@ struct CheckpointEntry {
   FileIdentity identity;
   std::uint64_t offset = 0;
   bool in_cut_line = false;  // offset is inside a cut line: skip to its end (written "N+")
-  std::string path;  // where it was last seen: a rotated file is looked for beside it
+  std::string path;          // where it was last seen: a rotated file is looked for beside it
   // When the checkpoint holding this entry was written (the file's mtime, set by load: not
   // part of the text form); 0 for entries handed over in memory.
   std::int64_t written_at_ns = 0;

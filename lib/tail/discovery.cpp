@@ -53,8 +53,8 @@ Discovery discover(const std::vector<std::string>& paths, const std::vector<std:
       char resolved[PATH_MAX];
       if (::realpath(path.c_str(), resolved) != nullptr) add_directory(parent_directory(resolved));
       if (!seen.emplace(st.st_dev, st.st_ino).second) continue;
-      out.files.push_back(FoundFile{std::move(path), static_cast<std::uint64_t>(st.st_dev),
-                                    static_cast<std::uint64_t>(st.st_ino)});
+      out.files.push_back(
+          FoundFile{std::move(path), static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});
     }
   }
   return out;

@@ -18,10 +18,10 @@ struct FoundFile {
 };
 
 struct Discovery {
-  std::vector<FoundFile> files;            // one entry per (device, inode), first path wins
-  std::vector<std::string> skipped;        // matched but not regular files (directories, fifos)
-  std::vector<std::string> unreadable;     // matched but stat() failed for another reason than ENOENT
-  std::vector<std::string> directories;    // existing directories holding the globs' matches
+  std::vector<FoundFile> files;          // one entry per (device, inode), first path wins
+  std::vector<std::string> skipped;      // matched but not regular files (directories, fifos)
+  std::vector<std::string> unreadable;   // matched but stat() failed for another reason than ENOENT
+  std::vector<std::string> directories;  // existing directories holding the globs' matches
 };
 
 Discovery discover(const std::vector<std::string>& paths, const std::vector<std::string>& exclude);

@@ -18,9 +18,7 @@ struct FileIdentity {
   std::uint32_t fingerprint_length = 0;  // how many first bytes the hash covers (<= kFingerprintBytes)
   std::uint64_t fingerprint = 0;         // FNV-1a of those bytes
 
-  bool same_inode(const FileIdentity& other) const {
-    return device == other.device && inode == other.inode;
-  }
+  bool same_inode(const FileIdentity& other) const { return device == other.device && inode == other.inode; }
   std::string to_string() const;  // "dev:ino:len:hash", for logs and /api/v1/sources
 };
 

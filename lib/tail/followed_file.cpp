@@ -28,8 +28,8 @@ bool read_exactly(int fd, char* out, std::size_t n, std::uint64_t offset) {
 }
 }  // namespace
 
-FollowedFile::FollowedFile(ReadBuffer& buffer, int fd, FileIdentity identity, std::string path,
-                           std::uint64_t offset, bool in_cut_line)
+FollowedFile::FollowedFile(ReadBuffer& buffer, int fd, FileIdentity identity, std::string path, std::uint64_t offset,
+                           bool in_cut_line)
     : fd_(fd), identity_(identity), path_(std::move(path)), splitter_(buffer) {
   struct stat st {};
   if (::fstat(fd_, &st) == 0) {
@@ -119,7 +119,8 @@ core::Generator<const core::LineBatch&> FollowedFile::read_available(std::size_t
   for (;;) {
     if (max_batches != 0 && batches >= max_batches) co_return;
     std::span<char> space = splitter_.writable();
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(space.size(), read_limit_ - read_offset_));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(space.size(), read_limit_ - read_offset_));
     ssize_t n = want == 0 ? 0 : ::pread(fd_, space.data(), want, static_cast<off_t>(read_offset_));
     if (n < 0) {
       if (errno == EINTR) continue;

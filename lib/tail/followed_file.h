@@ -15,8 +15,8 @@
 #include <utility>
 
 #include "core/generator.h"
-#include "tail/file_identity.h"
 #include "core/line_batch.h"
+#include "tail/file_identity.h"
 #include "tail/line_splitter.h"
 #include "tail/read_buffer.h"
 
@@ -72,9 +72,9 @@ class FollowedFile {
   FileIdentity identity_;
   std::string path_;
   LineSplitter splitter_;
-  std::uint64_t read_offset_;       // next byte to read
-  std::uint64_t line_start_offset_; // first byte not yet part of a finished line
-  std::uint64_t committed_offset_;  // what the consumer confirmed
+  std::uint64_t read_offset_;        // next byte to read
+  std::uint64_t line_start_offset_;  // first byte not yet part of a finished line
+  std::uint64_t committed_offset_;   // what the consumer confirmed
   std::uint64_t size_ = 0;
   std::uint64_t read_limit_ = UINT64_MAX;
   std::int64_t mtime_ns_ = -1;

@@ -5,12 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
-#include <spdlog/spdlog.h>
 
 #include "core/glob.h"
 #include "tail/inotify_watcher.h"
@@ -47,8 +47,9 @@ Follower::Follower(asio::any_io_executor executor, config::Source source, Follow
   for (const auto& entry : checkpoints_) {
     remember_content(entry.identity);
     if (entry.written_at_ns > 0)
-      checkpoint_written_at_ns_ = checkpoint_written_at_ns_ == 0 ? entry.written_at_ns
-                                                                  : std::min(checkpoint_written_at_ns_, entry.written_at_ns);
+      checkpoint_written_at_ns_ = checkpoint_written_at_ns_ == 0
+                                      ? entry.written_at_ns
+                                      : std::min(checkpoint_written_at_ns_, entry.written_at_ns);
   }
   if (options_.force_poll) {
     watcher_ = std::make_unique<PollingWatcher>(executor_, options_.poll_interval);
@@ -143,8 +144,7 @@ void Follower::rescan(bool initial) {
     if (throttle_.allow("skip:" + path))
       spdlog::warn("source {}: {} is not a regular file: not followed", source_.name, path);
   for (const auto& path : found.unreadable)
-    if (throttle_.allow("stat:" + path))
-      spdlog::warn("source {}: cannot stat {}: retrying", source_.name, path);
+    if (throttle_.allow("stat:" + path)) spdlog::warn("source {}: cannot stat {}: retrying", source_.name, path);
 
   // Opening files consumes checkpoint entries: keep what they said for the start-up search.
   const std::vector<CheckpointEntry> checkpointed = initial ? checkpoints_ : std::vector<CheckpointEntry>{};
@@ -246,7 +246,8 @@ Follower::SiblingMap Follower::rotated_siblings(const std::vector<std::string>& 
 // or by hand): both are left alone.
 void Follower::rescue_rotated(const std::vector<Sibling>& siblings) {
   for (const auto& sibling : siblings) {
-    if (core::is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key) || sibling_keys_.count(sibling.key))
+    if (core::is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key) ||
+        sibling_keys_.count(sibling.key))
       continue;
     if (is_copy_of_known(sibling.path)) {
       spdlog::debug("source {}: {} is a copy of a file already read: not read", source_.name, sibling.path);
@@ -269,7 +270,8 @@ void Follower::recover_checkpointed(const std::vector<CheckpointEntry>& checkpoi
     auto beside = siblings.find(entry.path);
     if (beside == siblings.end()) continue;
     const bool path_kept_its_file = std::any_of(found.begin(), found.end(), [&](const FoundFile& f) {
-      return f.path == entry.path && std::any_of(checkpointed.begin(), checkpointed.end(), [&](const CheckpointEntry& e) {
+      return f.path == entry.path &&
+             std::any_of(checkpointed.begin(), checkpointed.end(), [&](const CheckpointEntry& e) {
                return e.path == entry.path && e.identity.device == f.device && e.identity.inode == f.inode;
              });
     });
@@ -316,8 +318,7 @@ void Follower::note_error(const Tracked& tracked) {
 const CheckpointEntry* Follower::matching_checkpoint(const FileIdentity& identity, int fd) const {
   for (const auto& entry : checkpoints_) {
     if (!entry.identity.same_inode(identity)) continue;
-    if (entry.identity.fingerprint_length > identity.fingerprint_length &&
-        entry.identity.fingerprint_length > 0) {
+    if (entry.identity.fingerprint_length > identity.fingerprint_length && entry.identity.fingerprint_length > 0) {
       continue;  // the file is now shorter than the bytes we fingerprinted: not that file
     }
     auto prefix = fingerprint_prefix(fd, entry.identity.fingerprint_length);
@@ -433,8 +434,7 @@ void Follower::end_round() {
   const auto now = Clock::now();
   for (auto it = files_.begin(); it != files_.end();) {
     Tracked& tracked = it->second;
-    if (tracked.draining && now >= tracked.drain_deadline &&
-        tracked.file->check() == FollowedFile::Change::kNone) {
+    if (tracked.draining && now >= tracked.drain_deadline && tracked.file->check() == FollowedFile::Change::kNone) {
       auto next = std::next(it);
       close_file(it);
       it = next;
@@ -475,7 +475,7 @@ std::vector<core::FileStatus> Follower::status() const {
   for (const auto& [key, tracked] : files_) {
     const FollowedFile& f = *tracked.file;
     out.push_back(core::FileStatus{f.path(), f.identity().to_string(), f.committed_offset(), f.size(), f.lag_bytes(),
-                             tracked.draining ? "draining" : "following"});
+                                   tracked.draining ? "draining" : "following"});
   }
   return out;
 }

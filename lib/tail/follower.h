@@ -136,8 +136,8 @@ class Follower {
 
   std::map<Key, Tracked> files_;
   std::map<std::string, Key> path_owner_;
-  std::set<Key> sibling_keys_;                  // files under rotated names beside followed paths, last look
-  std::deque<FileIdentity> closed_;             // recently closed, never rescued again
+  std::set<Key> sibling_keys_;       // files under rotated names beside followed paths, last look
+  std::deque<FileIdentity> closed_;  // recently closed, never rescued again
   std::deque<std::pair<std::uint32_t, std::uint64_t>> contents_;  // first-bytes hashes of files read
   core::LogThrottle throttle_;
   // A renamed-away file and its successor can share a path: one lag entry, counted users.

@@ -3,12 +3,12 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
-#include <spdlog/spdlog.h>
 #include <system_error>
 
 namespace logpulse::tail {
@@ -17,12 +17,10 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-constexpr std::uint32_t kDirectoryEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-                                           IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF |
-                                           IN_MOVE_SELF | IN_ONLYDIR;
-constexpr std::uint32_t kRescanEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-                                        IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED |
-                                        IN_Q_OVERFLOW;
+constexpr std::uint32_t kDirectoryEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB |
+                                           IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+constexpr std::uint32_t kRescanEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB |
+                                        IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_Q_OVERFLOW;
 
 int open_inotify() {
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -39,8 +37,7 @@ bool InotifyWatcher::watch_directory(const std::string& directory) {
   int wd = ::inotify_add_watch(descriptor_.native_handle(), directory.c_str(), kDirectoryEvents);
   if (wd < 0) {
     if (errno == ENOSPC || errno == ENOMEM) {
-      spdlog::warn("inotify watch limit reached at {} (fs.inotify.max_user_watches): polling instead",
-                   directory);
+      spdlog::warn("inotify watch limit reached at {} (fs.inotify.max_user_watches): polling instead", directory);
       broken_ = true;
     }
     return false;
@@ -95,9 +92,9 @@ asio::awaitable<WakeReason> InotifyWatcher::wait(std::chrono::milliseconds timeo
   bool rescan = drain_events(any);
   if (any || broken_) co_return WakeReason{.rescan = rescan || broken_, .timed_out = false};
   timer_.expires_after(timeout);
-  auto result = co_await (descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
-                                                  asio::as_tuple(asio::use_awaitable)) ||
-                          timer_.async_wait(asio::as_tuple(asio::use_awaitable)));
+  auto result = co_await (
+      descriptor_.async_wait(asio::posix::stream_descriptor::wait_read, asio::as_tuple(asio::use_awaitable)) ||
+      timer_.async_wait(asio::as_tuple(asio::use_awaitable)));
   if (result.index() == 1) co_return WakeReason{.rescan = true, .timed_out = true};
   rescan = drain_events(any);
   co_return WakeReason{.rescan = rescan || broken_, .timed_out = false};

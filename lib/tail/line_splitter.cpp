@@ -92,8 +92,7 @@ void LineSplitter::commit_read(std::size_t n) {
   std::size_t rest = end - line_start;
   // No newline within the limit: emit the cut line now and skip until its end. A line of
   // exactly max_line_bytes whose "\r" came without its "\n" yet is not cut: held one byte more.
-  const bool over_limit =
-      rest > max_line_bytes + 1 || (rest == max_line_bytes + 1 && data[end - 1] != '\r');
+  const bool over_limit = rest > max_line_bytes + 1 || (rest == max_line_bytes + 1 && data[end - 1] != '\r');
   if (skipping_) {
     skipped_bytes_ += rest;
     rest = 0;

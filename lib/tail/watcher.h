@@ -11,8 +11,8 @@
 namespace logpulse::tail {
 
 struct WakeReason {
-  bool rescan = false;    // names may have changed (create, delete, rename, overflow, timer)
-  bool timed_out = false; // nothing happened within the timeout
+  bool rescan = false;     // names may have changed (create, delete, rename, overflow, timer)
+  bool timed_out = false;  // nothing happened within the timeout
 };
 
 class Watcher {

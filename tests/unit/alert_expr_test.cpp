@@ -102,8 +102,8 @@ TEST_CASE("alert expr: a quantile window is read through its quantile selector")
   CHECK(eval("http_latency_5m{quantile=\"0.99\"} > 1", in) == Vector{{status("200"), 1.5}});
   CHECK(eval("http_latency_5m{ quantile = '0.99' } / http_latency_5m{quantile=\"0.5\"} > 10", in) ==
         Vector{{status("200"), 15}});
-  Expr e = Expr::parse("http_latency_5m{quantile=\"0.99\"} + http_latency_5m{quantile=\"0.990\"} > 0",
-                       plain_at(1, 1), kWindows);
+  Expr e = Expr::parse("http_latency_5m{quantile=\"0.99\"} + http_latency_5m{quantile=\"0.990\"} > 0", plain_at(1, 1),
+                       kWindows);
   REQUIRE(e.references().size() == 1);
   CHECK(e.references()[0].name == "http_latency_5m");
   CHECK(*e.references()[0].quantile == 0.99);
@@ -112,10 +112,14 @@ TEST_CASE("alert expr: a quantile window is read through its quantile selector")
 
 TEST_CASE("alert expr: syntax errors name the offending character's line and column") {
   // plain scalar at 3:11: character i is at column 11 + i
-  CHECK(parse_error("http_5xx_1m > ") == "alerts.yaml:3:25: expected a number, a window name, '-' or '(' but found the end of the expression");
-  CHECK(parse_error("http_5xx_1m") == "alerts.yaml:3:22: expected a comparison (> < >= <= == !=): an alert expression compares");
-  CHECK(parse_error("http_5xx_1m > 5 > 3") == "alerts.yaml:3:27: only one comparison is allowed in an alert expression");
-  CHECK(parse_error("(http_5xx_1m > 5)") == "alerts.yaml:3:24: a comparison is only allowed at the top of an alert expression, not inside parentheses");
+  CHECK(parse_error("http_5xx_1m > ") ==
+        "alerts.yaml:3:25: expected a number, a window name, '-' or '(' but found the end of the expression");
+  CHECK(parse_error("http_5xx_1m") ==
+        "alerts.yaml:3:22: expected a comparison (> < >= <= == !=): an alert expression compares");
+  CHECK(parse_error("http_5xx_1m > 5 > 3") ==
+        "alerts.yaml:3:27: only one comparison is allowed in an alert expression");
+  CHECK(parse_error("(http_5xx_1m > 5)") ==
+        "alerts.yaml:3:24: a comparison is only allowed at the top of an alert expression, not inside parentheses");
   CHECK(parse_error("(1 + 2 > 5") ==
         "alerts.yaml:3:18: a comparison is only allowed at the top of an alert expression, not inside parentheses");
   CHECK(parse_error("(1 + 2) > (5") == "alerts.yaml:3:23: expected ')' but found the end of the expression");
@@ -127,7 +131,8 @@ TEST_CASE("alert expr: syntax errors name the offending character's line and col
   CHECK(parse_error("1 ! 5") == "alerts.yaml:3:13: expected != but found a lone '!'");
   CHECK(parse_error("1e999 > 5") == "alerts.yaml:3:11: number out of range");
   CHECK(parse_error(std::string(300, '(') + "1") == "alerts.yaml:3:211: expression nested too deeply");
-  CHECK(parse_error("1 > 5 2") == "alerts.yaml:3:17: expected an operator or the end of the expression but found number 2");
+  CHECK(parse_error("1 > 5 2") ==
+        "alerts.yaml:3:17: expected an operator or the end of the expression but found number 2");
 }
 
 TEST_CASE("alert expr: `by` labels are compared as sets") {

@@ -15,7 +15,8 @@ namespace {
 
 const std::vector<WindowShape> kWindows = {{"http_5xx_1m", {"status"}, {}}};
 
-RuleDefinition high_error_rate(std::chrono::milliseconds for_duration, std::chrono::milliseconds keep_firing_for = 0ms) {
+RuleDefinition high_error_rate(std::chrono::milliseconds for_duration,
+                               std::chrono::milliseconds keep_firing_for = 0ms) {
   RuleDefinition d;
   d.name = "HighErrorRate";
   d.expr = "http_5xx_1m > 5";
@@ -23,7 +24,8 @@ RuleDefinition high_error_rate(std::chrono::milliseconds for_duration, std::chro
   d.for_duration = for_duration;
   d.keep_firing_for = keep_firing_for;
   d.labels = {{"severity", "page"}};
-  d.annotations = {{"summary", "{{ $labels.status }} rate is {{ $value }}/s", {"t.yaml", 8, 20, ScalarStyle::kDoubleQuoted}}};
+  d.annotations = {
+      {"summary", "{{ $labels.status }} rate is {{ $value }}/s", {"t.yaml", 8, 20, ScalarStyle::kDoubleQuoted}}};
   return d;
 }
 
@@ -156,7 +158,7 @@ TEST_CASE("alert state: keep_firing_for holds a firing alert after the condition
   CHECK(b.active()[0].keep_firing_since == b.t0 + 5s);
   CHECK(b.step(9s).empty());  // 9s after: still firing
   CHECK(b.active()[0].state == AlertState::kFiring);
-  auto sent = b.step(1s);     // 10s after: resolved
+  auto sent = b.step(1s);  // 10s after: resolved
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].reason == NotificationReason::kResolved);
   CHECK(sent[0].ends_at == b.t0 + 15s);
@@ -214,9 +216,9 @@ TEST_CASE("alert state: a restart in the middle of `for` keeps activeAt") {
   CHECK(b.active()[0].state == AlertState::kPending);
   CHECK(b.active()[0].active_at == b.t0);
 
-  CHECK(b.step().empty());      // t0 + 15s
-  CHECK(b.step(14s).empty());   // t0 + 29s
-  auto sent = b.step(1s);       // t0 + 30s: `for` counted from before the restart
+  CHECK(b.step().empty());     // t0 + 15s
+  CHECK(b.step(14s).empty());  // t0 + 29s
+  auto sent = b.step(1s);      // t0 + 30s: `for` counted from before the restart
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].reason == NotificationReason::kFired);
   CHECK(sent[0].alert.active_at == b.t0);

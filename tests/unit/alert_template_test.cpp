@@ -52,13 +52,18 @@ TEST_CASE("alert template: $value, $labels and printf render like Prometheus") {
 TEST_CASE("alert template: mistakes are configuration errors at their line and column") {
   // double-quoted scalar at 12:20: character i is at column 21 + i
   CHECK(template_error("rate {{ $value ") == "c.yaml:12:26: unclosed {{ in template: no matching }}");
-  CHECK(template_error("{{ humanize $value }}") == "c.yaml:12:24: unknown template function humanize: only printf is supported");
-  CHECK(template_error("{{ $value | humanize }}") == "c.yaml:12:33: unknown template function humanize: only printf is supported");
+  CHECK(template_error("{{ humanize $value }}") ==
+        "c.yaml:12:24: unknown template function humanize: only printf is supported");
+  CHECK(template_error("{{ $value | humanize }}") ==
+        "c.yaml:12:33: unknown template function humanize: only printf is supported");
   CHECK(template_error("{{ $val }}") == "c.yaml:12:24: unknown template value $val: expected $value or $labels.NAME");
-  CHECK(template_error("x {{ $labels. }}") == "c.yaml:12:26: unknown template value $labels.: expected $value or $labels.NAME");
+  CHECK(template_error("x {{ $labels. }}") ==
+        "c.yaml:12:26: unknown template value $labels.: expected $value or $labels.NAME");
   CHECK(template_error("{{ }}") == "c.yaml:12:21: empty template action {{ }}");
-  CHECK(template_error("{{ $value | printf \"%d\" }}") == "c.yaml:12:40: printf format \"%d\": a number takes one of the verbs %f %e %g %v");
-  CHECK(template_error("{{ $value | printf \"%f %f\" }}") == "c.yaml:12:40: printf format \"%f %f\" must format the value exactly once");
+  CHECK(template_error("{{ $value | printf \"%d\" }}") ==
+        "c.yaml:12:40: printf format \"%d\": a number takes one of the verbs %f %e %g %v");
+  CHECK(template_error("{{ $value | printf \"%f %f\" }}") ==
+        "c.yaml:12:40: printf format \"%f %f\" must format the value exactly once");
   CHECK(template_error("{{ $labels.a | printf \"%s\" }}") == "c.yaml:12:24: printf formats $value only, not a label");
   CHECK(template_error("{{ $value $value }}") == "c.yaml:12:31: unexpected $value in template action");
   CHECK(template_error("{{- $value }}") == "c.yaml:12:23: whitespace trimming {{- -}} is not supported");

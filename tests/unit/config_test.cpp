@@ -50,7 +50,8 @@ sources:
     rotate_wait: 10s
   - name: other
     paths: /var/log/other.log
-)", "t.yaml");
+)",
+                         "t.yaml");
   REQUIRE(c.listen.size() == 2);
   CHECK(c.listen[0].host == "127.0.0.1");
   CHECK(c.listen[0].port == 9300);
@@ -72,14 +73,22 @@ sources:
 }
 
 TEST_CASE("configuration errors name file, line and column") {
-  CHECK(error_of("sources:\n  - name: a\n    paths: [x]\n    bogus: 1\n").rfind("test.yaml:4:5: unknown key 'bogus'", 0) == 0);
-  CHECK(error_of("checkpoint_interval: 5x\nsources: [{name: a, paths: [x]}]\n").rfind("test.yaml:1:22: checkpoint_interval: bad duration", 0) == 0);
+  CHECK(error_of("sources:\n  - name: a\n    paths: [x]\n    bogus: 1\n")
+            .rfind("test.yaml:4:5: unknown key 'bogus'", 0) == 0);
+  CHECK(error_of("checkpoint_interval: 5x\nsources: [{name: a, paths: [x]}]\n")
+            .rfind("test.yaml:1:22: checkpoint_interval: bad duration", 0) == 0);
   CHECK(error_of("sources:\n  - name: a\n    paths: [\"/x/[ab\"]\n").rfind("test.yaml:3:13: paths: bad glob", 0) == 0);
-  CHECK(error_of("sources:\n  - {name: a, paths: [x]}\n  - {name: a, paths: [y]}\n").rfind("test.yaml:3:5: duplicate source name 'a'", 0) == 0);
-  CHECK(error_of("sources:\n  - name: a\n    paths: [x]\n    max_line_bytes: lots\n").rfind("test.yaml:4:21: max_line_bytes: expected a positive integer", 0) == 0);
-  CHECK(error_of("sources:\n  - name: a\n    paths: {x: 1}\n").rfind("test.yaml:3:12: paths: expected a list of strings", 0) == 0);
-  CHECK(error_of("sources:\n  - name: a\n    paths: [x]\n    start_at: middle\n").find("expected 'end' or 'beginning'") != std::string::npos);
-  CHECK(error_of("listen: [\"nowhere\"]\nsources: [{name: a, paths: [x]}]\n").find("test.yaml:1:10: listen: expected host:port") == 0);
+  CHECK(error_of("sources:\n  - {name: a, paths: [x]}\n  - {name: a, paths: [y]}\n")
+            .rfind("test.yaml:3:5: duplicate source name 'a'", 0) == 0);
+  CHECK(error_of("sources:\n  - name: a\n    paths: [x]\n    max_line_bytes: lots\n")
+            .rfind("test.yaml:4:21: max_line_bytes: expected a positive integer", 0) == 0);
+  CHECK(error_of("sources:\n  - name: a\n    paths: {x: 1}\n")
+            .rfind("test.yaml:3:12: paths: expected a list of strings", 0) == 0);
+  CHECK(
+      error_of("sources:\n  - name: a\n    paths: [x]\n    start_at: middle\n").find("expected 'end' or 'beginning'") !=
+      std::string::npos);
+  CHECK(error_of("listen: [\"nowhere\"]\nsources: [{name: a, paths: [x]}]\n")
+            .find("test.yaml:1:10: listen: expected host:port") == 0);
   CHECK(error_of("listen: [\"h:99999\"]\nsources: [{name: a, paths: [x]}]\n").find("bad port") != std::string::npos);
   CHECK(error_of("sources: [{name: a}]\n").find("'paths' is required") != std::string::npos);
   CHECK(error_of("").find("empty") != std::string::npos);
@@ -121,7 +130,8 @@ TEST_CASE("every duration key has its own range, named with its place") {
                     "test.yaml:1:22: checkpoint_interval: 106752d is out of range (expected 100ms .. 1d)"));
   CHECK(starts_with(error_of(with_top("checkpoint_interval: 99999999999d")),
                     "test.yaml:1:22: checkpoint_interval: 99999999999d is out of range"));
-  CHECK(starts_with(error_of(with_top("checkpoint_interval: 0s")), "test.yaml:1:22: checkpoint_interval: 0s is out of range"));
+  CHECK(starts_with(error_of(with_top("checkpoint_interval: 0s")),
+                    "test.yaml:1:22: checkpoint_interval: 0s is out of range"));
   CHECK(starts_with(error_of(with_top("poll_interval: 99999999999d")),
                     "test.yaml:1:16: poll_interval: 99999999999d is out of range (expected 10ms .. 1h)"));
   CHECK(starts_with(error_of(with_top("poll_interval: 1ms")), "test.yaml:1:16: poll_interval: 1ms is out of range"));
@@ -181,7 +191,8 @@ TEST_CASE("summaries whose window cannot work are refused at load") {
   const std::string source = "sources:\n  - name: a\n    paths: [x]\n";
   CHECK(contains(error_of(source + "    max_line_bytes: 0\n"), "max_line_bytes: expected a positive integer"));
   CHECK(contains(error_of(source + "    max_line_bytes: 99999999999999\n"), "max_line_bytes: expected 16 .. 67108864"));
-  CHECK(contains(error_of(source + "    max_line_bytes: 9999999999999999999999\n"), "max_line_bytes: expected a positive integer"));
+  CHECK(contains(error_of(source + "    max_line_bytes: 9999999999999999999999\n"),
+                 "max_line_bytes: expected a positive integer"));
 }
 
 TEST_CASE("an empty file, a directory and deep nesting say where and what was expected") {
@@ -197,14 +208,14 @@ TEST_CASE("an empty file, a directory and deep nesting say where and what was ex
   CHECK(!contains(message, ":0:0:"));
   CHECK(error_of("sources: [{name: a, paths: [x]}\n") ==
         "test.yaml:2:1: end of sequence flow not found (expected ']' to close a '[')");
-  CHECK(error_of("sources: {a: 1\n") ==
-        "test.yaml:2:1: end of map flow not found (expected '}' to close a '{')");
+  CHECK(error_of("sources: {a: 1\n") == "test.yaml:2:1: end of map flow not found (expected '}' to close a '{')");
 }
 
 TEST_CASE("a NUL byte in a value is refused and the message is not cut at it") {
   const std::string message = error_of("sources:\n  - name: a\n    paths: [\"/var/log/a\\0b.log\"]\n");
   CHECK(message ==
-        "test.yaml:3:13: paths item: expected text without NUL bytes, got '/var/log/a\\0b.log' (in a pattern, write \\x00)");
+        "test.yaml:3:13: paths item: expected text without NUL bytes, got '/var/log/a\\0b.log' (in a pattern, write "
+        "\\x00)");
   CHECK(contains(error_of("sources:\n  - name: a\n    paths: [x]\n    \"bo\\egus\": 1\n"), "unknown key 'bo\\x1bgus'"));
   CHECK(ConfigError(std::string("a\0b\nc", 5)).what() == std::string("a\\0b\\nc"));
 }
@@ -227,17 +238,18 @@ TEST_CASE("YAML syntax errors say what was expected; a huge quoted value is cut"
   CHECK(error_of("a: ]\n") == "test.yaml:1:4: illegal flow end (expected a ']' or '}' only to close a '[' or '{')");
   CHECK(error_of("a: *x\n") ==
         "test.yaml:1:4: the referenced anchor is not defined (expected an &anchor defined before its *alias)");
-  const std::string message = error_of("sources:\n  - name: a\n    paths: [x]\n    start_at: " + std::string(70000, 'z') + "\n");
+  const std::string message =
+      error_of("sources:\n  - name: a\n    paths: [x]\n    start_at: " + std::string(70000, 'z') + "\n");
   CHECK(starts_with(message, "test.yaml:4:15: start_at: expected 'end' or 'beginning', got 'zzz"));
   CHECK(contains(message, "zzz... (69"));
   CHECK(message.size() < 1100);
 }
 
 TEST_CASE("a configuration that never ends is refused after 16 MiB, not read forever") {
-  CHECK_THROWS_WITH_AS(load_file("/dev/zero"), "/dev/zero:1:1: the file is larger than 16 MiB, expected a YAML configuration",
-                       ConfigError);
-  CHECK_THROWS_WITH_AS(load_file("/dev/null"), "/dev/null:1:1: the file is empty, expected a mapping with sources:",
-                       ConfigError);
+  CHECK_THROWS_WITH_AS(load_file("/dev/zero"),
+                       "/dev/zero:1:1: the file is larger than 16 MiB, expected a YAML configuration", ConfigError);
+  CHECK_THROWS_WITH_AS(load_file("/dev/null"),
+                       "/dev/null:1:1: the file is empty, expected a mapping with sources:", ConfigError);
 }
 
 TEST_CASE("names that cannot work say what a name must look like") {

@@ -19,8 +19,7 @@ http::Response get(const http::Router& router, const std::string& target,
 struct RouterFixture {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   core::StatusBoard board;
-  http::Router router{[r = registry] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{r}; },
-                      board};
+  http::Router router{[r = registry] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{r}; }, board};
 };
 
 http::Response get_with_encoding(const http::Router& router, const std::string& accept_encoding) {
@@ -113,7 +112,7 @@ TEST_CASE("connection table: a full table closes the longest-idle keep-alive con
 
 TEST_CASE("connection table: then the request that started longest ago, so a newcomer goes last") {
   TableFixture f(3, 3);
-  f.add(1, kA, kT0);                          // never sent a byte
+  f.add(1, kA, kT0);                            // never sent a byte
   f.add(2, kA, kT0 + std::chrono::seconds(1));  // dripping its headers
   f.table.set_phase(f.add(3, kA, kT0), Table::Phase::idle, kT0 + std::chrono::seconds(2));
   CHECK(f.table.make_room(kB, kT0 + std::chrono::seconds(3)).made);
@@ -199,7 +198,10 @@ TEST_CASE("gzip output carries the gzip magic") {
 TEST_CASE("utf-8 repair and escaping") {
   CHECK(core::repair_utf8("ok") == "ok");
   CHECK(core::repair_utf8("caf\xc3\xa9") == "caf\xc3\xa9");
-  CHECK(core::repair_utf8("a\xff" "b") == "a\xEF\xBF\xBD" "b");
+  CHECK(core::repair_utf8("a\xff"
+                          "b") ==
+        "a\xEF\xBF\xBD"
+        "b");
   CHECK(core::repair_utf8("\xe2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(core::json_escape("a\"b\\\n\x01") == "a\\\"b\\\\\\n\\u0001");
   CHECK(core::html_escape("<a&b>") == "&lt;a&amp;b&gt;");

@@ -81,12 +81,7 @@ TEST_CASE("json_fields: nested objects flatten to dotted names") {
 
 TEST_CASE("json_fields: arrays, including objects and arrays inside arrays") {
   CHECK(parsed(R"({"xs":[1,"two",true,null,{"k":"v","n":[]},[3,[4]]],"empty":[]})") ==
-        Pairs{{"xs.0", "1"},
-              {"xs.1", "two"},
-              {"xs.2", "true"},
-              {"xs.4.k", "v"},
-              {"xs.5.0", "3"},
-              {"xs.5.1.0", "4"}});
+        Pairs{{"xs.0", "1"}, {"xs.1", "two"}, {"xs.2", "true"}, {"xs.4.k", "v"}, {"xs.5.0", "3"}, {"xs.5.1.0", "4"}});
   std::string many = R"({"a":[)";
   for (int i = 0; i < 12; ++i) many += (i ? "," : "") + std::to_string(i * 10);
   many += "]}";
@@ -97,9 +92,8 @@ TEST_CASE("json_fields: arrays, including objects and arrays inside arrays") {
 
 TEST_CASE("json_fields: string escapes are unescaped") {
   JsonFields json;
-  REQUIRE(json.parse(
-      R"({"q":"say \"hi\"","bs":"C:\\temp","nl":"one\ntwo","tab":"a\tb","e":"caf\u00e9",)"
-      R"("emoji":"\ud83d\ude00","slash":"a\/b","k\u00e9y":"x","raw":"déjà vu"})"));
+  REQUIRE(json.parse(R"({"q":"say \"hi\"","bs":"C:\\temp","nl":"one\ntwo","tab":"a\tb","e":"caf\u00e9",)"
+                     R"("emoji":"\ud83d\ude00","slash":"a\/b","k\u00e9y":"x","raw":"déjà vu"})"));
   CHECK(json.find("q") == "say \"hi\"");
   CHECK(json.find("bs") == "C:\\temp");
   CHECK(json.find("nl") == "one\ntwo");
@@ -114,15 +108,14 @@ TEST_CASE("json_fields: string escapes are unescaped") {
 
 TEST_CASE("json_fields: numbers keep their raw text") {
   CHECK(parsed(R"({"a":1.50,"b":-3,"c":1e3,"d":0,"e":-0.0,"f":2.5E-7,"g":1E+2,)"
-               R"("big":123456789012345678901234567890})") ==
-        Pairs{{"a", "1.50"},
-              {"b", "-3"},
-              {"c", "1e3"},
-              {"d", "0"},
-              {"e", "-0.0"},
-              {"f", "2.5E-7"},
-              {"g", "1E+2"},
-              {"big", "123456789012345678901234567890"}});
+               R"("big":123456789012345678901234567890})") == Pairs{{"a", "1.50"},
+                                                                    {"b", "-3"},
+                                                                    {"c", "1e3"},
+                                                                    {"d", "0"},
+                                                                    {"e", "-0.0"},
+                                                                    {"f", "2.5E-7"},
+                                                                    {"g", "1E+2"},
+                                                                    {"big", "123456789012345678901234567890"}});
   // Whitespace around a number is not part of it.
   CHECK(parsed("{ \"a\" : 12 ,\n\"b\":\t-4.5\t}") == Pairs{{"a", "12"}, {"b", "-4.5"}});
   CHECK(parsed(R"({"n":[1.0 , 2]})") == Pairs{{"n.0", "1.0"}, {"n.1", "2"}});
@@ -149,18 +142,38 @@ TEST_CASE("json_fields: malformed JSON is refused with a reason") {
   CHECK(failure("") == "empty line");
   CHECK(failure("   ") == "empty line");
 
-  for (std::string_view line : {R"([1,2])", R"("just a string")", "42", "-1.5", "true", "null",
-                                R"([{"a":1}])"}) {
+  for (std::string_view line : {R"([1,2])", R"("just a string")", "42", "-1.5", "true", "null", R"([{"a":1}])"}) {
     CAPTURE(line);
     CHECK(failure(line) == "not an object");
   }
 
-  for (std::string_view line :
-       {R"({"a":1)", R"({"a":)", R"({"a)", R"({"a":"b)", R"({"a":{"b":1})", R"({"a":[1,2})",
-        R"({"a" 1})", R"({"a":1,})", R"({,"a":1})", R"({a:1})", R"({"a":tru})",
-        R"({"a":nul})", R"({"a":falsey})", R"({"a":01})", R"({"a":1.})", R"({"a":.5})",
-        R"({"a":-})", R"({"a":1e})", R"({"a":1.5x})", R"({"a":+1})", R"({"a":"\x"})",
-        "{\"a\":\"tab\there\"}", R"({"a":[1 2]})", R"({"a":1 "b":2})", "{", "}", "xyz"}) {
+  for (std::string_view line : {R"({"a":1)",
+                                R"({"a":)",
+                                R"({"a)",
+                                R"({"a":"b)",
+                                R"({"a":{"b":1})",
+                                R"({"a":[1,2})",
+                                R"({"a" 1})",
+                                R"({"a":1,})",
+                                R"({,"a":1})",
+                                R"({a:1})",
+                                R"({"a":tru})",
+                                R"({"a":nul})",
+                                R"({"a":falsey})",
+                                R"({"a":01})",
+                                R"({"a":1.})",
+                                R"({"a":.5})",
+                                R"({"a":-})",
+                                R"({"a":1e})",
+                                R"({"a":1.5x})",
+                                R"({"a":+1})",
+                                R"({"a":"\x"})",
+                                "{\"a\":\"tab\there\"}",
+                                R"({"a":[1 2]})",
+                                R"({"a":1 "b":2})",
+                                "{",
+                                "}",
+                                "xyz"}) {
     CAPTURE(line);
     const std::string error = failure(line);
     CHECK(contains(error, "invalid JSON"));
@@ -168,8 +181,7 @@ TEST_CASE("json_fields: malformed JSON is refused with a reason") {
 
   // Trailing garbage: simdjson reports a line not ending in the object's brace as a document
   // that ended early, so the byte is the end of the line there.
-  CHECK(failure(R"({"a":1}{"b":2})") ==
-        "invalid JSON at byte 7: trailing characters after the object");
+  CHECK(failure(R"({"a":1}{"b":2})") == "invalid JSON at byte 7: trailing characters after the object");
   CHECK(contains(failure(R"({"a":1}})"), "invalid JSON at byte 7"));
   CHECK(contains(failure(R"({"a":1} x)"), "invalid JSON at byte 9"));
   CHECK(contains(failure(R"({"a":1} {)"), "invalid JSON"));
@@ -182,9 +194,9 @@ TEST_CASE("json_fields: error names the byte where the number is bad") {
 }
 
 TEST_CASE("json_fields: invalid UTF-8 inside a string is refused") {
-  CHECK(failure("{\"ua\":\"caf\xe9\"}") == "invalid UTF-8");   // Latin-1 é
-  CHECK(failure("{\"ua\":\"\xc3\"}") == "invalid UTF-8");      // truncated sequence
-  CHECK(failure("{\"\xff\":\"v\"}") == "invalid UTF-8");       // in a key
+  CHECK(failure("{\"ua\":\"caf\xe9\"}") == "invalid UTF-8");      // Latin-1 é
+  CHECK(failure("{\"ua\":\"\xc3\"}") == "invalid UTF-8");         // truncated sequence
+  CHECK(failure("{\"\xff\":\"v\"}") == "invalid UTF-8");          // in a key
   CHECK(failure("{\"a\":\"\xed\xa0\x80\"}") == "invalid UTF-8");  // encoded surrogate
 }
 
@@ -232,8 +244,7 @@ TEST_CASE("json_fields: each parse is independent of the previous one") {
   JsonFields json;
 
   std::string long_line = R"({"pad":")" + std::string(20000, 'x') + R"(","level":"error")";
-  for (int i = 0; i < 300; ++i) long_line += ",\"f" + std::to_string(i) + "\":{\"v\":" +
-                                             std::to_string(i) + "}";
+  for (int i = 0; i < 300; ++i) long_line += ",\"f" + std::to_string(i) + "\":{\"v\":" + std::to_string(i) + "}";
   long_line += "}";
   REQUIRE(json.parse(long_line));
   CHECK(json.fields().size() == 302);

@@ -154,7 +154,8 @@ TEST_CASE("a NUL run where a line starts is skipped and counted, the line after 
   ReadBuffer buffer(16);
   LineSplitter splitter(buffer);
   // A hole larger than max_line_bytes, arriving over several reads, then a line.
-  Fed fed = feed(splitter, {"first\n" + std::string(40, '\0'), std::string(30, '\0'), std::string(5, '\0') + "after the hole\n"});
+  Fed fed = feed(splitter,
+                 {"first\n" + std::string(40, '\0'), std::string(30, '\0'), std::string(5, '\0') + "after the hole\n"});
   CHECK(fed.lines == std::vector<std::string>{"first", "after the hole"});
   CHECK(fed.nul_bytes == 75);
   CHECK(fed.truncated == 0);
@@ -189,10 +190,10 @@ TEST_CASE("an idle splitter keeps no large buffer") {
   LineSplitter a(buffer);
   LineSplitter b(buffer);
   feed(a, {std::string(60000, 'x')});  // a long partial line
-  feed(b, {"b\n"});                     // a parks it
+  feed(b, {"b\n"});                    // a parks it
   CHECK(a.held_bytes() == 60000);
   feed(a, {"\n"});
-  feed(b, {"b\n"});                     // a parks again, with nothing held
+  feed(b, {"b\n"});  // a parks again, with nothing held
   CHECK(a.own_bytes() <= 4096);
   CHECK(b.own_bytes() <= 4096);
 }

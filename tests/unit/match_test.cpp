@@ -118,7 +118,8 @@ rules:
   - {name: all, source: s, metrics: [{name: reqs_total, type: counter, labels: [http.method, level]}]}
   - {name: slow, source: s, field: msg, match: '^slow (?P<ms>\d+)', metrics: [{name: slow_ms, type: gauge, value: ms}]}
 )");
-  h.feed({R"({"level":"info","http":{"method":"GET"},"msg":"slow 250"})", "{not json", R"({"level":"warn","http":{"method":"PUT"}})"});
+  h.feed({R"({"level":"info","http":{"method":"GET"},"msg":"slow 250"})", "{not json",
+          R"({"level":"warn","http":{"method":"PUT"}})"});
   CHECK(h.has("reqs_total{http_method=\"GET\",level=\"info\"} 1"));
   CHECK(h.has("reqs_total{http_method=\"PUT\",level=\"warn\"} 1"));
   CHECK(h.has("slow_ms 250"));
@@ -155,7 +156,8 @@ TEST_CASE("rule errors name the place") {
   };
   CHECK(error_of("sources: [{name: s, paths: [x]}]\nrules:\n  - {name: r, source: s, match: '(', metrics: []}\n")
             .rfind("t.yaml:3:33: rule r: bad match pattern", 0) == 0);
-  CHECK(error_of("sources: [{name: s, paths: [x]}]\nrules:\n  - {name: r, source: s, match: '(?P<a>x)', metrics: [{name: m, type: counter, labels: [b]}]}\n")
+  CHECK(error_of("sources: [{name: s, paths: [x]}]\nrules:\n  - {name: r, source: s, match: '(?P<a>x)', metrics: "
+                 "[{name: m, type: counter, labels: [b]}]}\n")
             .find("label 'b' names no capture of the match (captures: a)") != std::string::npos);
   CHECK(error_of("sources: [{name: s, paths: [x]}]\nrules:\n  - {name: r, source: s, match: '%{NOPE}', metrics: []}\n")
             .find("NOPE") != std::string::npos);
@@ -212,7 +214,8 @@ TEST_CASE("errors found when the rules compile name FILE:LINE:COLUMN and what wa
   // Rules that compile one by one, but not together in one RE2::Set: the source's place.
   std::string set = "sources:\n  - {name: s, paths: [x]}\nrules:\n";
   for (const char* letter : {"a", "b"})
-    set += std::string("  - {name: r") + letter + ", source: s, match: '" + repeated(std::string(letter) + "{1000}", 100) + "'}\n";
+    set += std::string("  - {name: r") + letter + ", source: s, match: '" +
+           repeated(std::string(letter) + "{1000}", 100) + "'}\n";
   CHECK(compile_error(set).rfind("t.yaml:2:5: source s: pattern too large:", 0) == 0);
 }
 
@@ -222,7 +225,8 @@ TEST_CASE("a metric with very many constant labels compiles in linear time") {
   prometheus::Registry registry;
   metrics::SelfMetrics self{registry};
   config::Config config = config::load_string(
-      "sources: [{name: s, paths: [x]}]\nrules: [{name: r, source: s, match: x, metrics: [{name: m, type: counter}]}]\n",
+      "sources: [{name: s, paths: [x]}]\nrules: [{name: r, source: s, match: x, metrics: [{name: m, type: "
+      "counter}]}]\n",
       "t.yaml");
   auto& labels = config.rules[0].metrics[0].labels;
   for (int i = 0; i < 100000; ++i) labels.push_back({"l" + std::to_string(i), "", "v"});

@@ -41,8 +41,7 @@ std::optional<Captures> parse(std::string_view expression, std::string_view line
   const RE2 re(expand_patterns(expression, kNoUserPatterns), options_for(encoding));
   REQUIRE_MESSAGE(re.ok(), re.error());
   std::vector<re2::StringPiece> groups(re.NumberOfCapturingGroups() + 1);
-  if (!re.Match(line, 0, line.size(), RE2::ANCHOR_BOTH, groups.data(),
-                static_cast<int>(groups.size()))) {
+  if (!re.Match(line, 0, line.size(), RE2::ANCHOR_BOTH, groups.data(), static_cast<int>(groups.size()))) {
     return std::nullopt;
   }
   Captures captures;
@@ -120,8 +119,10 @@ const std::vector<std::string> kBenchMalformedLines = {
     R"(31.253.250.39 - - [25/Nov/2024:00:01:42 +0000] "GET /static/img/product-0150.jpg HTTP/1.1" 200 53923 "-" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36" 1e-3s)",
     R"(2001:db8:336:4191::5733 - - [25/Nov/2024:00:02:07 +0000] "GET /docs/api/authentication HTTP/1.1" 200 47841 "https://shop.example.com/products/2073" "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1" nan)",
     // two records glued with a tab
-    "91.220.216.194 - - [25\t216.194 - - [25/Nov/2024:00:00:14 +0000] \"GET /static/js/runtime.9a8b7c.js HTTP/2.0\" 200 6475 \"-\" \"Go-http-client/1.1\" 0.00 x",
-    "86.128.123.105 - alice\t/Nov/2024:00:01:49 +0000] \"GET /products/1370 HTTP/2.0\" 304 - \"-\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\" 0.00 x",
+    "91.220.216.194 - - [25\t216.194 - - [25/Nov/2024:00:00:14 +0000] \"GET /static/js/runtime.9a8b7c.js HTTP/2.0\" "
+    "200 6475 \"-\" \"Go-http-client/1.1\" 0.00 x",
+    "86.128.123.105 - alice\t/Nov/2024:00:01:49 +0000] \"GET /products/1370 HTTP/2.0\" 304 - \"-\" \"Mozilla/5.0 "
+    "(Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\" 0.00 x",
 };
 
 const std::string kBenchLineWithoutRequestTime =
@@ -175,13 +176,12 @@ const std::map<std::string, Examples>& bundled_examples() {
        {{"0.0.0.0", "10.0.0.1", "192.168.1.254", "255.255.255.255", "66.157.101.64", "010.001.000.001"},
         {"256.1.1.1", "1.2.3", "1.2.3.4.5", "1.2.3.", "a.b.c.d", "1.2.3.1000", "1..2.3", " 1.2.3.4"}}},
       {"IPV6",
-       {{"2001:db8:a23a:52d6::f8a8", "2001:0db8:85a3:0000:0000:8a2e:0370:7334", "2001:db8:85a3::8a2e:370:7334",
-         "::1", "::", "fe80::1", "1::", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6::8", "FF02::1",
-         "2001:db8::1:0:0:1", "::ffff:1.2.3.4", "::FFFF:192.0.2.128", "::ffff:0:192.0.2.128",
-         "64:ff9b::192.0.2.33", "1:2:3:4:5:6:1.2.3.4", "fe80::1ff:fe23:4567:890a%eth0"},
-        {"1.2.3.4", "2001:db8::1::1", "12345::1", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", ":1", "1:",
-         "2001:db8:::1", "::ffff:1.2.3.256", "g::1", "1:2:3:4:5:6:7::8", "::1.2.3", "1:2:3:4:5:6:7:1.2.3.4",
-         "[::1]", "::1 "}}},
+       {{"2001:db8:a23a:52d6::f8a8", "2001:0db8:85a3:0000:0000:8a2e:0370:7334", "2001:db8:85a3::8a2e:370:7334", "::1",
+         "::", "fe80::1", "1::", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6::8", "FF02::1", "2001:db8::1:0:0:1",
+         "::ffff:1.2.3.4", "::FFFF:192.0.2.128", "::ffff:0:192.0.2.128", "64:ff9b::192.0.2.33", "1:2:3:4:5:6:1.2.3.4",
+         "fe80::1ff:fe23:4567:890a%eth0"},
+        {"1.2.3.4", "2001:db8::1::1", "12345::1", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", ":1", "1:", "2001:db8:::1",
+         "::ffff:1.2.3.256", "g::1", "1:2:3:4:5:6:7::8", "::1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "[::1]", "::1 "}}},
       {"IP", {{"10.0.0.1", "2001:db8::1", "::ffff:10.0.0.1", "::1"}, {"example.com", "10.0.0", "::g", ""}}},
       {"HOSTNAME",
        {{"localhost", "web-01", "www.example.com", "example.com.", "ip-10-0-0-1.ec2.internal", "xn--bcher-kva.example"},
@@ -223,7 +223,9 @@ const std::map<std::string, Examples>& bundled_examples() {
       {"HOUR", {{"0", "00", "9", "13", "23"}, {"24", "123", "-1"}}},
       {"MINUTE", {{"00", "06", "59"}, {"60", "5", "123"}}},
       {"SECOND", {{"00", "59", "60", "18.123", "18,123", "7"}, {"61", "18.", "123"}}},
-      {"TIME", {{"13:06:18", "00:00:00", "9:05:00", "23:59:60", "13:06:18.123456"}, {"24:00:00", "13:06", "13:6:18", "13:60:00"}}},
+      {"TIME",
+       {{"13:06:18", "00:00:00", "9:05:00", "23:59:60", "13:06:18.123456"},
+        {"24:00:00", "13:06", "13:6:18", "13:60:00"}}},
       {"ISO8601_TIMEZONE", {{"Z", "+00:00", "-0800", "+05:30", "+01"}, {"UTC", "+5:3", "+24:00", "0000"}}},
       {"TIMESTAMP_ISO8601",
        {{"2024-11-25T13:06:18Z", "2024-11-25T13:06:18.123456+00:00", "2024-11-25 13:06:18,123",
@@ -236,14 +238,16 @@ const std::map<std::string, Examples>& bundled_examples() {
         {"25/Nov/2024 00:00:00 +0000", "25/11/2024:00:00:00 +0000", "32/Nov/2024:00:00:00 +0000",
          "25/Nov/2024:00:00:00"}}},
       {"SYSLOGTIMESTAMP",
-       {{"Nov 25 13:06:18", "Nov  5 03:06:18", "Jan 1 00:00:00"}, {"Nov 25 13:06", "25 Nov 13:06:18", "Nov 25 2024 13:06:18"}}},
-      {"PROG", {{"sshd", "systemd-resolved", "postfix/smtpd", "CRON", "(sd-pam)"}, {"sshd[123]", "sshd:", "two words", ""}}},
+       {{"Nov 25 13:06:18", "Nov  5 03:06:18", "Jan 1 00:00:00"},
+        {"Nov 25 13:06", "25 Nov 13:06:18", "Nov 25 2024 13:06:18"}}},
+      {"PROG",
+       {{"sshd", "systemd-resolved", "postfix/smtpd", "CRON", "(sd-pam)"}, {"sshd[123]", "sshd:", "two words", ""}}},
       {"SYSLOGPROG", {{"sshd[1234]", "kernel", "postfix/smtpd[999]"}, {"sshd[]", "sshd[abc]", "sshd[0]", "sshd[12"}}},
       {"SYSLOGHOST", {{"web-01", "10.0.0.1", "host.example.com", "::1"}, {"web 01", "-host"}}},
       {"LOGLEVEL",
-       {{"INFO", "info", "Info", "warn", "WARN", "Warning", "WARNING", "ERROR", "error", "Err", "DEBUG", "debug",
-         "FATAL", "fatal", "CRITICAL", "crit", "TRACE", "trace", "NOTICE", "ALERT", "EMERG", "emergency", "SEVERE",
-         "Information", "PANIC"},
+       {{"INFO",   "info",  "Info",  "warn",      "WARN",   "Warning",     "WARNING", "ERROR", "error",
+         "Err",    "DEBUG", "debug", "FATAL",     "fatal",  "CRITICAL",    "crit",    "TRACE", "trace",
+         "NOTICE", "ALERT", "EMERG", "emergency", "SEVERE", "Information", "PANIC"},
         {"INF0", "WARNINGS", "LOG", "", "iNFO", "Errorr", "VERBOSE"}}},
       {"COMMONAPACHELOG",
        {{R"(127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326)",
@@ -278,12 +282,45 @@ const std::vector<std::string> kCompositePatterns = {"COMMONAPACHELOG", "COMBINE
 TEST_CASE("pattern library: the required bundled patterns exist") {
   const auto& bundled = bundled_patterns();
   CHECK(&bundled == &bundled_patterns());
-  for (const char* name :
-       {"IP", "IPV4", "IPV6", "INT", "NUMBER", "BASE10NUM", "POSINT", "WORD", "NOTSPACE", "SPACE", "DATA",
-        "GREEDYDATA", "QUOTEDSTRING", "UUID", "PATH", "UNIXPATH", "URIPATH", "URIPARAM", "URIPATHPARAM", "HOSTNAME",
-        "IPORHOST", "HOSTPORT", "USER", "EMAILADDRESS", "MONTH", "MONTHDAY", "YEAR", "HOUR", "MINUTE", "SECOND", "TIME",
-        "HTTPDATE", "TIMESTAMP_ISO8601", "SYSLOGTIMESTAMP", "LOGLEVEL", "COMMONAPACHELOG", "COMBINEDAPACHELOG",
-        "NGINXACCESS", "SYSLOGLINE"}) {
+  for (const char* name : {"IP",
+                           "IPV4",
+                           "IPV6",
+                           "INT",
+                           "NUMBER",
+                           "BASE10NUM",
+                           "POSINT",
+                           "WORD",
+                           "NOTSPACE",
+                           "SPACE",
+                           "DATA",
+                           "GREEDYDATA",
+                           "QUOTEDSTRING",
+                           "UUID",
+                           "PATH",
+                           "UNIXPATH",
+                           "URIPATH",
+                           "URIPARAM",
+                           "URIPATHPARAM",
+                           "HOSTNAME",
+                           "IPORHOST",
+                           "HOSTPORT",
+                           "USER",
+                           "EMAILADDRESS",
+                           "MONTH",
+                           "MONTHDAY",
+                           "YEAR",
+                           "HOUR",
+                           "MINUTE",
+                           "SECOND",
+                           "TIME",
+                           "HTTPDATE",
+                           "TIMESTAMP_ISO8601",
+                           "SYSLOGTIMESTAMP",
+                           "LOGLEVEL",
+                           "COMMONAPACHELOG",
+                           "COMBINEDAPACHELOG",
+                           "NGINXACCESS",
+                           "SYSLOGLINE"}) {
     CAPTURE(name);
     CHECK(bundled.count(name) == 1);
   }
@@ -466,10 +503,13 @@ TEST_CASE("pattern library: real nginx and Apache lines") {
   // A Latin-1 byte in the user agent: fine when the rule set compiles in Latin-1, while
   // RE2's default UTF-8 mode fails the whole line (SPEC.md: such lines must still match).
   const std::string latin1 =
-      "10.0.0.1 - - [25/Nov/2024:13:06:18 +0000] \"GET / HTTP/1.1\" 200 12 \"-\" \"Caf\xE9" "Bot/1.0\" 0.001";
+      "10.0.0.1 - - [25/Nov/2024:13:06:18 +0000] \"GET / HTTP/1.1\" 200 12 \"-\" \"Caf\xE9"
+      "Bot/1.0\" 0.001";
   auto parsed = parse("%{NGINXACCESS}", latin1, RE2::Options::EncodingLatin1);
   REQUIRE(parsed);
-  CHECK((*parsed)["agent"] == "Caf\xE9" "Bot/1.0");
+  CHECK((*parsed)["agent"] ==
+        "Caf\xE9"
+        "Bot/1.0");
   CHECK_FALSE(parse("%{NGINXACCESS}", latin1, RE2::Options::EncodingUTF8));
 }
 
@@ -541,8 +581,7 @@ TEST_CASE("pattern library: expand_patterns makes groups, nests, and honours use
   CHECK(expand_patterns("", kNoUserPatterns).empty());
 
   // Bundled nesting: NUMBER is BASE10NUM.
-  CHECK(expand_patterns("%{NUMBER:v}", kNoUserPatterns) ==
-        "(?P<v>(?:" + bundled_patterns().at("BASE10NUM") + "))");
+  CHECK(expand_patterns("%{NUMBER:v}", kNoUserPatterns) == "(?P<v>(?:" + bundled_patterns().at("BASE10NUM") + "))");
 
   const PatternMap user = {{"A", "a%{B:bee}"}, {"B", "b+"}, {"INT", "[0-9]"}, {"IPV4", "v4"}};
   CHECK(expand_patterns("x%{A:aa}y", user) == "x(?P<aa>a(?P<bee>b+))y");
@@ -558,8 +597,9 @@ TEST_CASE("pattern library: expand_patterns makes groups, nests, and honours use
 
   // The user's named pattern as the SPEC example defines it.
   const PatternMap spec = {{"IP", R"(\d{1,3}(?:\.\d{1,3}){3})"}};
-  const RE2 access(expand_patterns(R"(^%{IP:client} \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<path>\S+)[^"]*" (?P<status>\d{3}) (?P<bytes>\d+) .* (?P<request_time>[0-9.]+)$)",
-                                   spec));
+  const RE2 access(expand_patterns(
+      R"(^%{IP:client} \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<method>[A-Z]+) (?P<path>\S+)[^"]*" (?P<status>\d{3}) (?P<bytes>\d+) .* (?P<request_time>[0-9.]+)$)",
+      spec));
   REQUIRE(access.ok());
   std::string client;
   CHECK(RE2::PartialMatch(kBenchValidLines[0], access, &client));
@@ -623,11 +663,11 @@ TEST_CASE("pattern library: regex syntax that only looks like a reference is kep
   CHECK(same("100%"));
   CHECK(same("%d%% done %"));
   CHECK(same("%"));
-  CHECK(same(R"(\%{INT})"));            // escaped percent
-  CHECK(same(R"([%{] and [^]%{}])"));   // inside character classes
+  CHECK(same(R"(\%{INT})"));           // escaped percent
+  CHECK(same(R"([%{] and [^]%{}])"));  // inside character classes
   CHECK(same(R"([[:alpha:]%{]x)"));
-  CHECK(same(R"(\Q%{INT}\E)"));         // quoted literal text
-  CHECK(same("%{2}"));                  // repetitions of a literal '%'
+  CHECK(same(R"(\Q%{INT}\E)"));  // quoted literal text
+  CHECK(same("%{2}"));           // repetitions of a literal '%'
   CHECK(same("%{1,3}"));
   CHECK(same("%{2,}"));
   CHECK(expand_patterns("50% of %{INT:n}", kNoUserPatterns) == "50% of (?P<n>[+-]?[0-9]+)");

@@ -10,10 +10,10 @@
 #include <string>
 
 #include "core/generator.h"
+#include "core/glob.h"
 #include "tail/checkpoint_store.h"
 #include "tail/file_identity.h"
 #include "tail/followed_file.h"
-#include "core/glob.h"
 
 using namespace logpulse;
 using namespace logpulse::tail;
@@ -214,7 +214,8 @@ TEST_CASE("a cut line delivered before its newline is not delivered again after 
   write_file(p, std::string(50, 'y') + "\nnext\n", true);
   int fd = ::open(p.c_str(), O_RDONLY);
   auto id = identify(fd);
-  FollowedFile resumed(shared_buffer(16), fd, *id, p.string(), first->committed_offset(), first->committed_in_cut_line());
+  FollowedFile resumed(shared_buffer(16), fd, *id, p.string(), first->committed_offset(),
+                       first->committed_in_cut_line());
   CHECK(read_all(resumed) == std::vector<std::string>{"next"});
   CHECK_FALSE(resumed.committed_in_cut_line());
   CHECK(resumed.committed_offset() == 106 + 51 + 5);
