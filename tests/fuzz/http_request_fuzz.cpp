@@ -4,7 +4,8 @@
 // whose name and path come from the input, so escaping is fuzzed too.
 // Input: source name, file path (FuzzedDataProvider strings), then the request bytes.
 // Invariants: the router never throws; unknown paths get 404, other methods than GET/HEAD on
-// known paths 405; Content-Length is the body's size; /api/v1/sources is valid JSON; the
+// known paths 405; the lifecycle paths (/-/reload, /-/quit; not enabled here) answer 403 to
+// POST and PUT and 405 to anything else; Content-Length is the body's size; /api/v1/sources is valid JSON; the
 // status page has the same markup (count of '<') as with a plain source name and path.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <prometheus/registry.h>
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "fuzz_check.h"
+#include "http/request_target.h"
 #include "http/router.h"
 #include "metrics/self_metrics.h"
 
@@ -26,8 +28,7 @@ namespace http = boost::beast::http;
 using logpulse::http::Request;
 using logpulse::http::Response;
 
-bool known_path(std::string_view target) {
-  const std::string_view path = target.substr(0, target.find('?'));
+bool known_path(std::string_view path) {
   return path == "/metrics" || path == "/-/healthy" || path == "/-/ready" || path == "/api/v1/sources" ||
          path == "/api/v1/alerts" || path == "/";
 }
@@ -38,7 +39,15 @@ void check_response(const Request& request, const Response& response, const Resp
   const auto length = response.find(http::field::content_length);
   FUZZ_CHECK(length != response.end(), "every response has a Content-Length");
   FUZZ_CHECK(length->value() == std::to_string(response.body().size()), "Content-Length is the body's size");
-  if (!known_path(request.target())) {
+  // The path as the router sees it: absolute-form targets ("http://host/metrics") included.
+  const std::string_view route = logpulse::http::request_path(request.target());
+  if (route == "/-/reload" || route == "/-/quit") {
+    const bool post_or_put = request.method() == http::verb::post || request.method() == http::verb::put;
+    FUZZ_CHECK(response.result() == (post_or_put ? http::status::forbidden : http::status::method_not_allowed),
+               "lifecycle paths: 403 to POST and PUT when not enabled, else 405");
+    return;
+  }
+  if (!known_path(route)) {
     FUZZ_CHECK(response.result() == http::status::not_found, "unknown paths get 404");
     return;
   }
@@ -46,8 +55,6 @@ void check_response(const Request& request, const Response& response, const Resp
     FUZZ_CHECK(response.result() == http::status::method_not_allowed, "other methods get 405");
     return;
   }
-  const std::string_view target = request.target();
-  const std::string_view route = target.substr(0, target.find('?'));
   if (route == "/api/v1/sources") {
     simdjson::dom::parser parser;
     simdjson::dom::element document;
