@@ -113,6 +113,62 @@ struct WebConfig {
   bool operator==(const WebConfig&) const = default;
 };
 
+// windows: one sliding window over a rule's match records (SPEC.md "windows").
+enum class WindowAgg { kCount, kSum, kAvg, kMin, kMax, kRate, kQuantile, kDistinct, kTopk };
+
+struct WindowWhere {
+  std::string field;    // a capture (or JSON field) of the rule
+  std::string pattern;  // RE2, must match the whole captured value
+  int line = 0, column = 0;  // of the pattern scalar
+};
+
+struct WindowConfig {
+  std::string name;  // a metric name: the gauge it is exported as
+  std::string rule;
+  WindowAgg agg = WindowAgg::kCount;
+  std::chrono::milliseconds over{60000};
+  std::string of;                   // capture: the value (sum avg min max quantile) or key (distinct)
+  std::vector<std::string> by;      // captures grouping the window into label sets
+  std::vector<WindowWhere> where;   // every pattern must match for a record to count
+  std::vector<double> quantiles;    // quantile: each in [0, 1], ascending, no duplicates
+  std::size_t k = 10;               // topk
+  std::size_t max_series = 10000;   // label sets held
+  int line = 0, column = 0;         // where the entry starts
+  int rule_line = 0, rule_column = 0, of_line = 0, of_column = 0, by_line = 0, by_column = 0;
+};
+
+// alerts: one alerting rule (SPEC.md "alerts"), Prometheus' semantics.
+struct AlertAnnotation {
+  std::string name;
+  std::string text;  // a template: {{ $value }}, {{ $labels.NAME }}
+  int line = 0, column = 0;  // of the value scalar (a quote, if quoted)
+  char quote = 0;            // 0 plain, '\'' or '"'
+};
+
+struct AlertConfig {
+  std::string name;
+  std::string expr;
+  int expr_line = 0, expr_column = 0;  // of the expr scalar (a quote, if quoted)
+  char expr_quote = 0;                 // 0 plain, '\'' or '"'
+  std::chrono::milliseconds for_duration{0};
+  std::chrono::milliseconds keep_firing_for{0};
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<AlertAnnotation> annotations;
+  int line = 0, column = 0;
+};
+
+struct AlertmanagerConfig {
+  std::vector<std::string> urls;  // empty: no delivery; http:// or https:// base URLs
+  std::chrono::milliseconds resend_interval{60000};
+  std::chrono::milliseconds timeout{10000};  // per attempt (connect + exchange)
+  int line = 0, column = 0;
+  std::vector<std::pair<int, int>> url_positions;  // line, column of each URL scalar
+};
+
+struct StatusConfig {
+  std::size_t unmatched_samples = 10;  // last N unmatched lines per source; 0 = off
+};
+
 struct Config {
   std::string file;  // where it was loaded from, for messages
   std::vector<ListenAddress> listen{{"127.0.0.1", 9273}};
@@ -125,6 +181,11 @@ struct Config {
   std::vector<NamedPattern> patterns;
   std::vector<Rule> rules;
   WebConfig web;
+  std::vector<WindowConfig> windows;
+  std::vector<AlertConfig> alerts;
+  AlertmanagerConfig alertmanager;
+  std::chrono::milliseconds evaluation_interval{1000};
+  StatusConfig status;
 };
 
 }  // namespace logpulse::config
