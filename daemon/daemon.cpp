@@ -27,6 +27,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "metrics/self_metrics.h"
+#include "pipeline/analytics_board.h"
 #include "pipeline/status_board.h"
 #include "tail/checkpoint_store.h"
 
@@ -57,7 +58,7 @@ class Daemon {
   Daemon(const config::Config& config, std::string config_path, const DaemonOptions& options)
       : config_path_(std::move(config_path)), options_(options), self_metrics_(*registry_) {
     // Throws config::ConfigError when the rules do not compile.
-    current_ = std::make_unique<Generation>(ingest_io_, config, self_metrics_);
+    current_ = std::make_unique<Generation>(ingest_io_, config, self_metrics_, *analytics_);
   }
 
   int run() {
@@ -72,7 +73,7 @@ class Daemon {
 
     http::Lifecycle lifecycle{options_.enable_lifecycle, [this] { return reload_from_http(); },
                               [this] { asio::post(ingest_io_, [this] { shutdown("POST /-/quit"); }); }};
-    http::Router router([this] { return collectables(); }, board_, std::move(lifecycle));
+    http::Router router([this] { return collectables(); }, board_, std::move(lifecycle), analytics_.get());
     http::WebSecurity security;
     try {
       security = http::make_web_security(config);
@@ -109,6 +110,7 @@ class Daemon {
 
     std::thread http_thread([this] { http_io_.run(); });
     ingest_io_.run();
+    drain_generations();
     // Queued behind what the HTTP thread is doing, so the answer to POST /-/quit goes out.
     asio::post(http_io_, [this] { http_io_.stop(); });
     http_thread.join();
@@ -118,7 +120,21 @@ class Daemon {
  private:
   std::vector<std::shared_ptr<const prometheus::Collectable>> collectables() const {
     std::lock_guard lock(store_mutex_);
-    return {registry_, store_};
+    return {registry_, store_, analytics_};
+  }
+
+  // After the loop stopped: the generations' coroutines (Alertmanager delivery among them)
+  // refer to their generation, so they are let return before it is destroyed. Nothing reads
+  // lines any more: a stopped follower hands out no batch.
+  void drain_generations() {
+    current_->stop();
+    ingest_io_.restart();
+    const auto deadline = std::chrono::steady_clock::now() + 3s;
+    auto finished = [this] {
+      return current_->finished() &&
+             std::all_of(retired_.begin(), retired_.end(), [](const auto& g) { return g->finished(); });
+    };
+    while (!finished() && std::chrono::steady_clock::now() < deadline) ingest_io_.run_for(20ms);
   }
 
   void set_store(std::shared_ptr<const metrics::MetricStore> store) {
@@ -182,7 +198,7 @@ class Daemon {
         spdlog::warn("{}: a change of 'listen' takes effect at the next restart", trigger);
       if (!(config.web == current_->config().web))
         spdlog::warn("{}: a change of 'web' takes effect at the next restart (the certificate files are re-read now)", trigger);
-      next = std::make_unique<Generation>(ingest_io_, std::move(config), self_metrics_);
+      next = std::make_unique<Generation>(ingest_io_, std::move(config), self_metrics_, *analytics_);
     } catch (const std::exception& e) {
       spdlog::error("{}: the new configuration is refused, the running one stays: {}", trigger, e.what());
       sd_notify(0, "READY=1");
@@ -304,6 +320,7 @@ class Daemon {
   mutable std::mutex store_mutex_;
   std::shared_ptr<const metrics::MetricStore> store_;
   pipeline::StatusBoard board_;
+  std::shared_ptr<pipeline::AnalyticsBoard> analytics_ = std::make_shared<pipeline::AnalyticsBoard>();
   std::mutex checkpoint_mutex_;
   std::optional<std::chrono::steady_clock::time_point> last_checkpoint_;  // guarded by checkpoint_mutex_
   std::uint64_t failed_checkpoints_ = 0;                                  // guarded by checkpoint_mutex_

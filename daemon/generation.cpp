@@ -17,8 +17,13 @@ std::int64_t steady_now_ms() {
       .count();
 }
 
-Generation::Generation(asio::io_context& io, config::Config config, metrics::SelfMetrics& self_metrics)
-    : io_(io), config_(std::move(config)), self_metrics_(self_metrics), rules_(config_, self_metrics_) {}
+Generation::Generation(asio::io_context& io, config::Config config, metrics::SelfMetrics& self_metrics,
+                       pipeline::AnalyticsBoard& analytics)
+    : io_(io),
+      config_(std::move(config)),
+      self_metrics_(self_metrics),
+      rules_(config_, self_metrics_),
+      evaluation_(io, config_, rules_.windows(), std::move(rules_.alert_rules()), analytics, self_metrics_) {}
 
 template <typename Work>
 void Generation::spawn(Work work) {
@@ -73,11 +78,15 @@ void Generation::start(const std::vector<tail::CheckpointEntry>& entries, const 
     }
   }
   every(std::chrono::seconds(1), [this] { rules_.store().expire(steady_now_ms()); });
+  evaluation_.restore(state.alert_lines);
+  evaluation_.start();
+  if (!evaluation_.idle_config()) every(evaluation_.tick_period(), [this] { evaluation_.tick(); });
 }
 
 void Generation::stop() {
   *stopped_ = true;
   for (auto& follower : followers_) follower->stop();
+  evaluation_.stop();
 }
 
 std::vector<tail::CheckpointEntry> Generation::checkpoint_entries() const {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "pipeline/evaluation.h"
 #include "metrics/self_metrics.h"
 #include "pipeline/rule_pipeline.h"
 #include "tail/checkpoint_store.h"
@@ -29,7 +30,8 @@ boost::asio::awaitable<void> every(std::chrono::milliseconds period, std::functi
 class Generation {
  public:
   // Throws config::ConfigError when the rules do not compile.
-  Generation(boost::asio::io_context& io, config::Config config, metrics::SelfMetrics& self_metrics);
+  Generation(boost::asio::io_context& io, config::Config config, metrics::SelfMetrics& self_metrics,
+             pipeline::AnalyticsBoard& analytics);
   Generation(const Generation&) = delete;
   Generation& operator=(const Generation&) = delete;
 
@@ -39,10 +41,14 @@ class Generation {
              bool after_reload);
   void stop();
   // True once stop() was called and every coroutine it spawned has returned.
-  bool finished() const { return *stopped_ && *running_ == 0; }
+  bool finished() const { return *stopped_ && *running_ == 0 && evaluation_.finished(); }
 
   std::vector<tail::CheckpointEntry> checkpoint_entries() const;
-  tail::CheckpointState checkpoint_state() const { return rules_.save(); }
+  tail::CheckpointState checkpoint_state() const {
+    tail::CheckpointState state = rules_.save();
+    state.alert_lines = evaluation_.save();
+    return state;
+  }
   const config::Config& config() const { return config_; }
   const std::vector<std::unique_ptr<tail::Follower>>& followers() const { return followers_; }
   const metrics::SourceMetrics& source_metrics(std::size_t i) const { return *source_metrics_[i]; }
@@ -58,6 +64,7 @@ class Generation {
   config::Config config_;
   metrics::SelfMetrics& self_metrics_;
   pipeline::RulePipeline rules_;
+  pipeline::Evaluation evaluation_;
   std::vector<std::unique_ptr<metrics::SourceMetrics>> source_metrics_;
   std::vector<std::unique_ptr<tail::Follower>> followers_;
   std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);

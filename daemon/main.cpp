@@ -17,6 +17,8 @@
 #include "daemon/daemon.h"
 #include "metrics/exposition.h"
 #include "metrics/self_metrics.h"
+#include "pipeline/evaluation.h"
+#include "pipeline/analytics_board.h"
 #include "pipeline/replay.h"
 #include "pipeline/rule_pipeline.h"
 
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
     rules = std::make_unique<logpulse::pipeline::RulePipeline>(config, self_metrics);  // compiles the rules
     // web: a certificate or key that cannot be used is a configuration error, --check included.
     if (config.web.tls) logpulse::http::ServerTls::build(config.web.tls_server, config.file);
+    logpulse::pipeline::alertmanager_options(config);  // alertmanager: URLs the client can use
   } catch (const logpulse::config::ConfigError& e) {
     std::cerr << e.what() << '\n';
     return 2;
@@ -105,7 +108,13 @@ int main(int argc, char** argv) {
       auto result = logpulse::pipeline::replay(config, logs, self_metrics, *rules, explain ? &std::cout : nullptr,
                                                ::isatty(STDERR_FILENO) == 1 ? stderr : nullptr,
                                                std::max(1u, std::min(threads, std::thread::hardware_concurrency())));
-      if (!explain) std::cout << logpulse::metrics::render_text({&registry, &rules->store()});
+      if (!explain) {
+        // Windows as they stand at the end of the input: in event time for rules with a
+        // timestamp (each window read at the latest time it was given).
+        logpulse::pipeline::AnalyticsBoard windows;
+        if (!rules->windows().empty()) windows.publish(rules->windows().snapshot_at_present(), {});
+        std::cout << logpulse::metrics::render_text({&registry, &rules->store(), &windows});
+      }
       std::cout.flush();
       return result.unreadable_files > 0 && result.files == 0 ? 1 : 0;
     }

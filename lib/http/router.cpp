@@ -52,8 +52,12 @@ Response Router::handle(const Request& request) const {
                           : make(status::service_unavailable, "text/plain; charset=utf-8", "logpulse is starting\n");
   }
   if (path == "/api/v1/sources") return sources_json();
-  // Prometheus' shape; alert rules are not part of this version, so the list is empty.
-  if (path == "/api/v1/alerts") return make(status::ok, "application/json", "{\"status\":\"success\",\"data\":{\"alerts\":[]}}\n");
+  // Prometheus' shape.
+  if (path == "/api/v1/alerts") {
+    std::string body = analytics_ ? analytics_->alerts_json() : "{\"status\":\"success\",\"data\":{\"alerts\":[]}}";
+    if (body.empty() || body.back() != '\n') body += '\n';
+    return make(status::ok, "application/json", std::move(body));
+  }
   return status_page();
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "pipeline/analytics_board.h"
 #include "pipeline/status_board.h"
 
 namespace logpulse::http {
@@ -36,8 +37,10 @@ class Router {
   // and the shared_ptr keeps the old one alive until the scrape is done.
   using Collectables = std::function<std::vector<std::shared_ptr<const prometheus::Collectable>>()>;
 
-  Router(Collectables collectables, const pipeline::StatusBoard& board, Lifecycle lifecycle = {})
-      : collectables_(std::move(collectables)), board_(board), lifecycle_(std::move(lifecycle)) {}
+  // `analytics`: windows and alerts (GET /api/v1/alerts, the status page); may be null.
+  Router(Collectables collectables, const pipeline::StatusBoard& board, Lifecycle lifecycle = {},
+         const pipeline::AnalyticsBoard* analytics = nullptr)
+      : collectables_(std::move(collectables)), board_(board), lifecycle_(std::move(lifecycle)), analytics_(analytics) {}
 
   Response handle(const Request& request) const;
 
@@ -50,6 +53,7 @@ class Router {
   Collectables collectables_;
   const pipeline::StatusBoard& board_;
   Lifecycle lifecycle_;
+  const pipeline::AnalyticsBoard* analytics_;
 };
 
 }  // namespace logpulse::http

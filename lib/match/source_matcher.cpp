@@ -36,8 +36,9 @@ bool parse_number(std::string_view text, double& out) {
 }  // namespace
 
 SourceMatcher::SourceMatcher(const config::Config& config, const config::Source& source, metrics::MetricStore& store,
-                             metrics::SelfMetrics& self_metrics)
-    : source_name_(source.name), format_(source.format) {
+                             metrics::SelfMetrics& self_metrics, std::span<const WindowTarget> windows,
+                             const core::Clock& clock)
+    : source_name_(source.name), format_(source.format), clock_(clock) {
   std::map<std::string, std::string, std::less<>> user_patterns;
   for (const auto& p : config.patterns) user_patterns[p.name] = p.pattern;
   const bool json = source.format == config::Format::kJson;
@@ -113,6 +114,29 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
       metric.value_errors = &self_metrics.value_errors(rule.name, spec.name);
       compiled.metrics.push_back(std::move(metric));
     }
+    for (const WindowTarget& target : windows) {
+      const config::WindowConfig& spec = *target.config;
+      if (spec.rule != rule.name) continue;
+      const std::string what = "window " + spec.name + ": ";
+      CompiledWindow feed;
+      feed.window = target.window;
+      for (const auto& name : spec.by) feed.by.push_back(resolve(name, what + "by", spec.by_line, spec.by_column));
+      if (!spec.of.empty()) {
+        feed.of = resolve(spec.of, what + "of", spec.of_line, spec.of_column);
+        feed.numeric_of = spec.agg != config::WindowAgg::kDistinct;
+      }
+      for (const auto& condition : spec.where) {
+        CaptureRef ref = resolve(condition.field, what + "where", condition.line, condition.column);
+        auto regex = std::make_unique<RE2>(condition.pattern, regex_options());
+        if (!regex->ok())
+          fail_at(config, condition.line, condition.column,
+                  where + what + "where." + condition.field + ": bad pattern: " + regex->error() + " (expected an RE2 pattern)");
+        feed.where.emplace_back(std::move(ref), std::move(regex));
+      }
+      feed.value_errors = &self_metrics.value_errors(rule.name, spec.name);
+      compiled.windows.push_back(std::move(feed));
+      has_windows_ = true;
+    }
     compiled.matched = &self_metrics.lines_matched(rule.name);
     max_groups = std::max(max_groups, compiled.groups_needed);
     (rule.unmatched ? fallback_rules_ : rules_).push_back(std::move(compiled));
@@ -162,6 +186,7 @@ void SourceMatcher::process(const tail::LineBatch& batch, std::int64_t now_ms) {
 void SourceMatcher::process(std::span<const std::string_view> lines, std::int64_t now_ms, bool known_valid_utf8,
                             std::string_view file) {
   if (rules_.empty() && fallback_rules_.empty()) return;
+  if (has_windows_) wall_now_ = clock_.wall();
   if (multiline_start_) {
     pending_ = &pending_for(file);
     for (auto line : lines)
@@ -224,6 +249,7 @@ void SourceMatcher::explain_flush(const std::function<void(std::string_view)>& h
 }
 
 void SourceMatcher::flush_idle(std::int64_t now_ms) {
+  if (has_windows_) wall_now_ = clock_.wall();
   bool any = false;
   for (auto it = pending_by_file_.begin(); it != pending_by_file_.end();) {
     Pending& pending = it->second;
@@ -239,6 +265,7 @@ void SourceMatcher::flush_idle(std::int64_t now_ms) {
 }
 
 void SourceMatcher::flush(std::int64_t now_ms) {
+  if (has_windows_) wall_now_ = clock_.wall();
   for (auto& [file, pending] : pending_by_file_)
     if (pending.open) process_record(pending.record, now_ms, false);
   pending_by_file_.clear();
@@ -328,8 +355,12 @@ bool SourceMatcher::metric_value(const CompiledMetric& metric, double& value) co
 
 void SourceMatcher::apply(CompiledRule& rule, std::int64_t now_ms) {
   ++rule.pending_matched;
-  if (rule.timestamp && !rule.timestamp->parse_unix_nanos(capture(*rule.timestamp_field)))
-    ++rule.pending_timestamp_errors;  // arrival time stands in for the event time
+  std::optional<std::int64_t> event_ns;
+  if (rule.timestamp) {
+    event_ns = rule.timestamp->parse_unix_nanos(capture(*rule.timestamp_field));
+    if (!event_ns) ++rule.pending_timestamp_errors;  // arrival time stands in for the event time
+  }
+  if (!rule.windows.empty()) feed_windows(rule, event_ns);
   for (auto& metric : rule.metrics) {
     double value = 1;
     if (!metric_value(metric, value)) {
@@ -350,6 +381,40 @@ void SourceMatcher::apply(CompiledRule& rule, std::int64_t now_ms) {
   }
 }
 
+void SourceMatcher::feed_windows(CompiledRule& rule, std::optional<std::int64_t> event_ns) {
+  for (CompiledWindow& feed : rule.windows) {
+    bool selected = true;
+    for (const auto& [ref, regex] : feed.where) {
+      const std::string_view value = capture(ref);
+      if (!RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *regex)) {
+        selected = false;
+        break;
+      }
+    }
+    if (!selected) continue;
+    window_labels_.clear();
+    for (const auto& ref : feed.by) window_labels_.push_back(capture(ref));
+    window::Sample sample{.labels = window_labels_};
+    if (feed.of) {
+      const std::string_view of = capture(*feed.of);
+      if (!feed.numeric_of) {
+        sample.key = of;
+      } else if (!parse_number(of, sample.value)) {
+        ++feed.pending_value_errors;
+        continue;
+      }
+    }
+    if (!event_ns) {
+      feed.window->add(sample, wall_now_);
+      continue;
+    }
+    const window::WallTime at{std::chrono::duration_cast<window::WallTime::duration>(std::chrono::nanoseconds(*event_ns))};
+    // In event time the window's present is the latest event time it was given (it keeps
+    // the highest `now`), so an archive's windows slide as its lines did.
+    feed.window->add(sample, at, window_time_ == WindowTime::kEventTime ? at : wall_now_);
+  }
+}
+
 void SourceMatcher::publish_counts() {
   // Bad input is counted, and said in the log at most once a minute per kind.
   auto report = [this](const std::string& key, std::uint64_t count, const char* what, const std::string& where) {
@@ -367,6 +432,13 @@ void SourceMatcher::publish_counts() {
       report("ts:" + rule.name, rule.pending_timestamp_errors, "event time(s) that do not fit the layout, arrival time used",
              "rule " + rule.name + ", logpulse_timestamp_errors_total");
       rule.timestamp_errors->Increment(static_cast<double>(std::exchange(rule.pending_timestamp_errors, 0)));
+    }
+    for (auto& feed : rule.windows) {
+      if (!feed.pending_value_errors) continue;
+      report("value:" + rule.name + ":" + feed.window->spec().name, feed.pending_value_errors,
+             "value(s) that are not a number, not added to the window",
+             "rule " + rule.name + ", window " + feed.window->spec().name + ", logpulse_value_errors_total");
+      feed.value_errors->Increment(static_cast<double>(std::exchange(feed.pending_value_errors, 0)));
     }
     for (auto& metric : rule.metrics) {
       if (!metric.pending_value_errors) continue;

@@ -27,12 +27,14 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/log_throttle.h"
 #include "match/json_fields.h"
 #include "match/timestamp_parser.h"
 #include "metrics/metric_store.h"
 #include "metrics/self_metrics.h"
 #include "tail/line_batch.h"
+#include "window/window.h"
 
 namespace logpulse::match {
 
@@ -51,12 +53,36 @@ struct CompiledMetric {
   std::uint64_t pending_value_errors = 0;
 };
 
+// A configured window and the Window that holds it (owned by the caller, who keeps it alive
+// as long as the matcher): the windows sink of a rule's match records.
+struct WindowTarget {
+  const config::WindowConfig* config = nullptr;
+  window::Window* window = nullptr;
+};
+
+// How a window places a record of a rule with an event time (`timestamp:`).
+enum class WindowTime {
+  kWallClock,  // the daemon: `now` is the clock's wall time at each batch
+  kEventTime,  // --once over an archive: `now` is the latest event time seen by the window
+};
+
+struct CompiledWindow {
+  window::Window* window = nullptr;
+  std::vector<CaptureRef> by;
+  std::optional<CaptureRef> of;
+  bool numeric_of = false;  // `of` is a number (sum avg min max quantile), not a key (distinct)
+  std::vector<std::pair<CaptureRef, std::unique_ptr<RE2>>> where;
+  prometheus::Counter* value_errors = nullptr;
+  std::uint64_t pending_value_errors = 0;
+};
+
 struct CompiledRule {
   std::string name;
   std::unique_ptr<RE2> regex;  // null: a json rule without match, which takes every object
   std::optional<CaptureRef> match_field;
   int groups_needed = 0;
   std::vector<CompiledMetric> metrics;
+  std::vector<CompiledWindow> windows;
   std::optional<CaptureRef> timestamp_field;
   std::unique_ptr<TimestampParser> timestamp;
   prometheus::Counter* matched = nullptr;
@@ -67,8 +93,11 @@ struct CompiledRule {
 
 class SourceMatcher {
  public:
+  // `windows`: every configured window; those of this source's rules are fed. Wall time for
+  // the windows is read from `clock` once per batch.
   SourceMatcher(const config::Config& config, const config::Source& source, metrics::MetricStore& store,
-                metrics::SelfMetrics& self_metrics);
+                metrics::SelfMetrics& self_metrics, std::span<const WindowTarget> windows = {},
+                const core::Clock& clock = core::system_clock());
   SourceMatcher(const SourceMatcher&) = delete;
   SourceMatcher& operator=(const SourceMatcher&) = delete;
 
@@ -90,6 +119,8 @@ class SourceMatcher {
   void explain_lines(std::span<const std::string_view> lines, const std::function<void(std::string_view)>& header,
                      std::ostream& out);
   void explain_flush(const std::function<void(std::string_view)>& header, std::ostream& out);
+
+  void set_window_time(WindowTime mode) { window_time_ = mode; }
 
   bool has_rules() const { return !rules_.empty(); }
   bool multiline() const { return multiline_start_ != nullptr; }
@@ -120,6 +151,7 @@ class SourceMatcher {
   // capture is no finite number (or is negative for a counter).
   bool metric_value(const CompiledMetric& metric, double& value) const;
   void apply(CompiledRule& rule, std::int64_t now_ms);
+  void feed_windows(CompiledRule& rule, std::optional<std::int64_t> event_ns);
   void publish_counts();
 
   std::string source_name_;
@@ -138,6 +170,11 @@ class SourceMatcher {
   std::vector<int> candidates_;
   std::vector<re2::StringPiece> groups_;
   std::vector<std::string_view> label_values_;
+  std::vector<std::string_view> window_labels_;
+  const core::Clock& clock_;
+  WindowTime window_time_ = WindowTime::kWallClock;
+  window::WallTime wall_now_{};  // the current batch's, for windows
+  bool has_windows_ = false;
   JsonFields json_;
   bool json_ok_ = false;
 

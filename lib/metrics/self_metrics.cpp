@@ -35,6 +35,12 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
       checkpoint_errors_(counter(registry, "logpulse_checkpoint_errors_total",
                                  "Checkpoints that could not be written (the previous one stays).")
                              .Add({})),
+      alert_notifications_(counter(registry, "logpulse_alert_notifications_total",
+                                   "Alerts in POSTs to Alertmanager, per URL attempt: sent (2xx), failed "
+                                   "(error, timeout or non-2xx), dropped (pushed out of a full queue).")),
+      alerts_(gauge(registry, "logpulse_alerts", "Alerts per state (pending, firing).")),
+      window_late_(counter(registry, "logpulse_window_late_total",
+                           "Records older than their window (by event time), dropped.")),
       lines_matched_(counter(registry, "logpulse_lines_matched_total", "Lines (records) a rule matched.")),
       lines_unmatched_(counter(registry, "logpulse_lines_unmatched_total", "Lines (records) no rule matched.")),
       value_errors_(counter(registry, "logpulse_value_errors_total",

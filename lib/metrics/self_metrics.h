@@ -61,6 +61,12 @@ class SelfMetrics {
   prometheus::Counter& timestamp_errors(const std::string& rule) { return timestamp_errors_.Add({{"rule", rule}}); }
   prometheus::Counter& json_errors(const std::string& source) { return json_errors_.Add({{"source", source}}); }
   prometheus::Family<prometheus::Counter>& series_dropped() { return series_dropped_; }
+  // outcome: sent | failed | dropped (see alert/alertmanager_sender.h for each).
+  prometheus::Counter& alert_notifications(const std::string& outcome) {
+    return alert_notifications_.Add({{"outcome", outcome}});
+  }
+  prometheus::Gauge& alerts(const std::string& state) { return alerts_.Add({{"state", state}}); }
+  prometheus::Counter& window_late(const std::string& window) { return window_late_.Add({{"window", window}}); }
 
  private:
   prometheus::Family<prometheus::Counter>& lines_read_;
@@ -74,6 +80,9 @@ class SelfMetrics {
   prometheus::Family<prometheus::Gauge>& file_lag_;
   prometheus::Gauge& checkpoint_age_;
   prometheus::Counter& checkpoint_errors_;
+  prometheus::Family<prometheus::Counter>& alert_notifications_;
+  prometheus::Family<prometheus::Gauge>& alerts_;
+  prometheus::Family<prometheus::Counter>& window_late_;
   prometheus::Family<prometheus::Counter>& lines_matched_;
   prometheus::Family<prometheus::Counter>& lines_unmatched_;
   prometheus::Family<prometheus::Counter>& value_errors_;

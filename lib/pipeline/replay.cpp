@@ -189,7 +189,9 @@ ReplayResult replay(const config::Config& config, const std::vector<std::string>
     for (const auto& path : found.skipped) spdlog::warn("{} is not a regular file: skipped", path);
   }
 
-  const bool splittable = explain == nullptr && !rules.store().has_summaries() &&
+  // Windows see the lines in order, in event time where rules have one.
+  for (std::size_t i = 0; i < config.sources.size(); ++i) rules.matcher(i).set_window_time(match::WindowTime::kEventTime);
+  const bool splittable = explain == nullptr && !rules.store().has_summaries() && config.windows.empty() &&
                           std::none_of(config.sources.begin(), config.sources.end(),
                                        [](const config::Source& s) { return !s.multiline_start.empty(); });
   if (!splittable || total_bytes < kParallelMinBytes) threads = 1;

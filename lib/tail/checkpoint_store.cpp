@@ -40,6 +40,9 @@ std::string encode_checkpoints(const std::vector<CheckpointEntry>& entries, cons
   for (const auto& line : state.metric_lines) body += "x " + line + "\n";
   for (const auto& [key, record] : state.pending_records)
     body += "p " + core::encode_token(key) + " " + core::encode_token(record) + "\n";
+  for (const auto& [name, contents] : state.windows)
+    body += "w " + core::encode_token(name) + " " + core::encode_token(contents) + "\n";
+  for (const auto& line : state.alert_lines) body += "a " + line + "\n";
   char trailer[48];
   std::snprintf(trailer, sizeof trailer, "end %016" PRIx64 "\n", fnv1a(body.data(), body.size()));
   return body + trailer;
@@ -64,6 +67,19 @@ CheckpointLoad decode_checkpoints(const std::string& text) {
   while (std::getline(lines, line)) {
     if (line.rfind("x ", 0) == 0) {
       out.state.metric_lines.push_back(line.substr(2));
+      continue;
+    }
+    if (line.rfind("a ", 0) == 0) {
+      out.state.alert_lines.push_back(line.substr(2));
+      continue;
+    }
+    if (line.rfind("w ", 0) == 0) {
+      std::istringstream fields(line.substr(2));
+      std::string name, contents, name_text, contents_text;
+      fields >> name >> contents;
+      // A window that cannot be read starts empty; offsets and the rest still count.
+      if (fields && core::decode_token(name, name_text) && core::decode_token(contents, contents_text))
+        out.state.windows.emplace_back(std::move(name_text), std::move(contents_text));
       continue;
     }
     if (line.rfind("p ", 0) == 0) {

@@ -30,6 +30,8 @@ struct CheckpointEntry {
 struct CheckpointState {
   std::vector<std::string> metric_lines;
   std::vector<std::pair<std::string, std::string>> pending_records;  // key, record
+  std::vector<std::pair<std::string, std::string>> windows;          // window name, contents
+  std::vector<std::string> alert_lines;                              // alert/alert_checkpoint.h
 };
 
 struct CheckpointLoad {

@@ -39,6 +39,12 @@ int64_t Window::bucket_of(WallTime t) const {
   return floor_div(ns, width_ns_);
 }
 
+WallTime Window::present() const {
+  if (now_bucket_ == BucketRing<char>::kNone) return WallTime::min();
+  const int64_t ns = now_bucket_ * width_ns_ + (width_ns_ - 1);
+  return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds(ns)));
+}
+
 void Window::advance(WallTime now) {
   if (now == last_now_) return;
   last_now_ = now;

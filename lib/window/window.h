@@ -87,6 +87,9 @@ class Window {
   // Bytes held by the window's state (estimate, for the README bounds and self-metrics).
   virtual std::size_t memory_bytes() const = 0;
   int64_t bucket_of(WallTime t) const;
+  // The latest instant of the newest bucket the window has reached (its present), or
+  // WallTime::min() before the first add() or read(). --once reads windows there.
+  WallTime present() const;
 
  protected:
   // Adds a valid record to its label set's bucket (late/future already handled).

@@ -1,0 +1,123 @@
+#include "pipeline/analytics_board.h"
+
+#include <charconv>
+
+#include "alert/alert_json.h"
+#include "alert/alert_series.h"
+#include "window/window_spec.h"
+
+namespace logpulse::pipeline {
+namespace {
+
+// A quantile as Prometheus writes its label: the shortest decimal ("0.5", "0.99", "1").
+std::string quantile_label(double q) {
+  char text[32];
+  auto [end, ec] = std::to_chars(text, text + sizeof text, q);
+  return ec == std::errc() ? std::string(text, end) : std::to_string(q);
+}
+
+const char* agg_text(config::WindowAgg agg) {
+  switch (agg) {
+    case config::WindowAgg::kCount: return "count";
+    case config::WindowAgg::kSum: return "sum";
+    case config::WindowAgg::kAvg: return "avg";
+    case config::WindowAgg::kMin: return "min";
+    case config::WindowAgg::kMax: return "max";
+    case config::WindowAgg::kRate: return "rate (per second)";
+    case config::WindowAgg::kQuantile: return "quantiles";
+    case config::WindowAgg::kDistinct: return "distinct count";
+    case config::WindowAgg::kTopk: return "top k counts";
+  }
+  return "?";
+}
+
+prometheus::ClientMetric gauge_sample(const alert::Labels& labels, double value) {
+  prometheus::ClientMetric metric;
+  metric.label.reserve(labels.size());
+  for (const auto& [name, label_value] : labels) metric.label.push_back({name, label_value});
+  metric.gauge.value = value;
+  return metric;
+}
+
+prometheus::MetricFamily alert_family(const std::string& name, const std::string& help,
+                                      const std::vector<alert::AlertSeries>& series) {
+  prometheus::MetricFamily family{name, help, prometheus::MetricType::Gauge, {}};
+  for (const auto& s : series) family.metric.push_back(gauge_sample(s.labels, s.value));
+  return family;
+}
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> analytics_families(const WindowSnapshot* windows,
+                                                         const std::vector<alert::Alert>& alerts) {
+  std::vector<prometheus::MetricFamily> families;
+  if (windows != nullptr) {
+    for (const WindowValues& values : windows->windows()) {
+      const double over_s = std::chrono::duration<double>(values.over).count();
+      char over_text[32];
+      std::snprintf(over_text, sizeof over_text, "%g", over_s);
+      prometheus::MetricFamily family{values.name,
+                                      std::string("Window: ") + agg_text(values.agg) + " over the last " +
+                                          over_text + "s of rule " + values.rule + ".",
+                                      prometheus::MetricType::Gauge,
+                                      {}};
+      family.metric.reserve(values.series.size());
+      const bool quantile = values.agg == config::WindowAgg::kQuantile;
+      for (const WindowSeries& series : values.series) {
+        prometheus::ClientMetric metric;
+        for (std::size_t i = 0; i < values.by.size() && i < series.labels.size(); ++i)
+          metric.label.push_back({values.by[i], series.labels[i]});
+        if (quantile) metric.label.push_back({"quantile", quantile_label(series.quantile)});
+        metric.gauge.value = series.value;
+        family.metric.push_back(std::move(metric));
+      }
+      families.push_back(std::move(family));
+    }
+  }
+  // As Prometheus: no ALERTS series (nor family) while no alert is pending or firing.
+  if (!alerts.empty()) {
+    families.push_back(alert_family(alert::kAlertsMetric, "Alerts per label set: 1 while pending or firing.",
+                                    alert::alerts_series(alerts)));
+    families.push_back(alert_family(alert::kAlertsForStateMetric,
+                                    "The time (Unix seconds) each pending or firing alert became active.",
+                                    alert::alerts_for_state_series(alerts)));
+  }
+  return families;
+}
+
+void AnalyticsBoard::publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts) {
+  auto next = std::make_shared<Published>();
+  next->families = analytics_families(windows.get(), alerts);
+  next->alerts_json = alert::api_alerts_json(alerts);
+  next->windows = std::move(windows);
+  next->alerts = std::move(alerts);
+  std::lock_guard lock(mutex_);
+  published_ = std::move(next);
+}
+
+std::vector<prometheus::MetricFamily> AnalyticsBoard::Collect() const {
+  std::shared_ptr<const Published> published;
+  {
+    std::lock_guard lock(mutex_);
+    published = published_;
+  }
+  if (!published) return {};
+  return published->families;
+}
+
+std::string AnalyticsBoard::alerts_json() const {
+  std::lock_guard lock(mutex_);
+  return published_ ? published_->alerts_json : alert::api_alerts_json({});
+}
+
+std::shared_ptr<const WindowSnapshot> AnalyticsBoard::windows() const {
+  std::lock_guard lock(mutex_);
+  return published_ ? published_->windows : nullptr;
+}
+
+std::vector<alert::Alert> AnalyticsBoard::alerts() const {
+  std::lock_guard lock(mutex_);
+  return published_ ? published_->alerts : std::vector<alert::Alert>{};
+}
+
+}  // namespace logpulse::pipeline

@@ -1,0 +1,48 @@
+// AnalyticsBoard: the latest evaluation of windows and alerts, as /metrics, GET
+// /api/v1/alerts and the status page read it. The evaluation (ingestion thread) publishes
+// a window snapshot and the active alerts; scrapes and requests (HTTP thread) read them. One
+// mutex, taken once per publication and once per read, never per line. It is a
+// prometheus::Collectable: /metrics shows, per window, a gauge named after it (one series
+// per `by` label set, `quantile` label for quantile windows), and the alerts as Prometheus
+// does (ALERTS, ALERTS_FOR_STATE). Safe for concurrent use.
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "alert/rule_state.h"
+#include "pipeline/window_set.h"
+
+namespace logpulse::pipeline {
+
+class AnalyticsBoard : public prometheus::Collectable {
+ public:
+  void publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts);
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+  // The body of GET /api/v1/alerts (Prometheus' shape).
+  std::string alerts_json() const;
+  std::shared_ptr<const WindowSnapshot> windows() const;
+  std::vector<alert::Alert> alerts() const;
+
+ private:
+  struct Published {
+    std::shared_ptr<const WindowSnapshot> windows;
+    std::vector<alert::Alert> alerts;
+    std::vector<prometheus::MetricFamily> families;
+    std::string alerts_json;
+  };
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Published> published_;
+};
+
+// The families /metrics shows for these windows and alerts (exposed for tests).
+std::vector<prometheus::MetricFamily> analytics_families(const WindowSnapshot* windows,
+                                                         const std::vector<alert::Alert>& alerts);
+
+}  // namespace logpulse::pipeline
