@@ -112,7 +112,12 @@ int main(int argc, char** argv) {
         // Windows as they stand at the end of the input: in event time for rules with a
         // timestamp (each window read at the latest time it was given).
         logpulse::pipeline::AnalyticsBoard windows;
-        if (!rules->windows().empty()) windows.publish(rules->windows().snapshot_at_present(), {});
+        if (!rules->windows().empty()) {
+          auto snapshot = rules->windows().snapshot_at_present();
+          for (const auto& window : snapshot->windows())
+            self_metrics.window_late(window.name).Increment(static_cast<double>(window.late));
+          windows.publish(std::move(snapshot), {});
+        }
         std::cout << logpulse::metrics::render_text({&registry, &rules->store(), &windows});
       }
       std::cout.flush();

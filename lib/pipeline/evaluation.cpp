@@ -103,6 +103,7 @@ void Evaluation::start() {
   // The series exist from the start, at 0, as a scrape expects of a counter.
   self_metrics_.alerts("pending");
   self_metrics_.alerts("firing");
+  for (const auto& window : config_.windows) self_metrics_.window_late(window.name);
   if (sender_) {
     self_metrics_.alert_notifications("sent");
     self_metrics_.alert_notifications("failed");
