@@ -141,14 +141,14 @@ struct WindowConfig {
 struct AlertAnnotation {
   std::string name;
   std::string text;  // a template: {{ $value }}, {{ $labels.NAME }}
-  int line = 0, column = 0;  // of the value scalar (a quote, if quoted)
+  int line = 0, column = 0;  // of the value scalar (a quote, if quoted), past any &anchor or !tag
   char quote = 0;            // 0 plain, '\'' or '"'
 };
 
 struct AlertConfig {
   std::string name;
   std::string expr;
-  int expr_line = 0, expr_column = 0;  // of the expr scalar (a quote, if quoted)
+  int expr_line = 0, expr_column = 0;  // of the expr scalar (a quote, if quoted), past any &anchor or !tag
   char expr_quote = 0;                 // 0 plain, '\'' or '"'
   std::chrono::milliseconds for_duration{0};
   std::chrono::milliseconds keep_firing_for{0};

@@ -12,10 +12,14 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 #include "config/duration.h"
 #include "core/text_escape.h"
+#include "net/url.h"
 #include "tail/glob.h"
 
 namespace logpulse::config {
@@ -26,6 +30,14 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 16u << 20;
 // Histogram buckets or summary quantiles of one metric.
 constexpr std::size_t kMaxListNumbers = 1000;
+// A window's quantiles: each is one exported series per label set.
+constexpr std::size_t kMaxWindowQuantiles = 100;
+// A topk window's k: every evaluation ranks and exports k series.
+constexpr std::uint64_t kMaxTopk = 1000;
+// Label sets one window holds.
+constexpr std::uint64_t kMaxWindowSeries = 1'000'000;
+// Unmatched lines kept per source for the status page.
+constexpr std::uint64_t kMaxUnmatchedSamples = 1000;
 
 // "FILE:LINE:COLUMN: ", 1-based; a node without a place (yaml-cpp's null mark, -1) is put at
 // the start of the file rather than at 0:0.
@@ -69,9 +81,11 @@ bool is_blank_yaml(std::string_view text) {
 }
 
 // Reads one YAML document, turning every problem into a ConfigError that names the place.
+// `text` is the document's source, kept to see how a scalar was quoted (yaml-cpp does not
+// say); it must outlive the Reader.
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  Reader(std::string file, std::string_view text) : file_(std::move(file)), text_(text) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const {
     throw ConfigError(place(file_, node.Mark()) + what);
@@ -128,6 +142,18 @@ class Reader {
     for (char c : text) ok = ok && c >= '0' && c <= '9';
     if (ok) value = std::stoull(text);
     if (!ok || value == 0) fail(node, key + ": expected a positive integer, got '" + text + "'");
+    return value;
+  }
+
+  // An integer in [min, max], written in decimal digits.
+  std::uint64_t integer(const YAML::Node& node, const std::string& key, std::uint64_t min, std::uint64_t max) const {
+    std::string text = scalar(node, key + " integer");
+    bool ok = !text.empty() && text.size() < 19;
+    for (char c : text) ok = ok && c >= '0' && c <= '9';
+    const std::uint64_t value = ok ? std::stoull(text) : 0;
+    if (!ok || value < min || value > max)
+      fail(node, key + ": expected an integer " + std::to_string(min) + " .. " + std::to_string(max) + ", got '" +
+                     text + "'");
     return value;
   }
 
@@ -569,6 +595,302 @@ class Reader {
     return web;
   }
 
+  // The 1-based line and column of a node, as messages print them.
+  static std::pair<int, int> position(const YAML::Node& node) {
+    return {node.Mark().line + 1, node.Mark().column + 1};
+  }
+
+  // Where a scalar's text starts, for a reader that locates characters inside the value
+  // (the alert compiler): yaml-cpp marks a node at its anchor or tag (`&a 'x'`, `!!str x`),
+  // so those are stepped over when the value follows on the same line.
+  struct ScalarStart {
+    int line = 0, column = 0;  // 1-based, of the quote if quoted
+    char quote = 0;            // '\'' or '"' when quoted, else 0 (plain or block)
+  };
+
+  ScalarStart scalar_start(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    ScalarStart start{mark.line + 1, mark.column + 1, 0};
+    if (mark.pos < 0) return start;
+    std::size_t pos = static_cast<std::size_t>(mark.pos);
+    auto at = [&](std::size_t i) { return i < text_.size() ? text_[i] : '\n'; };
+    std::size_t value = pos;
+    while (at(value) == '&' || at(value) == '!') {
+      while (at(value) != ' ' && at(value) != '\t' && at(value) != '\n') ++value;
+      while (at(value) == ' ' || at(value) == '\t') ++value;
+    }
+    if (at(value) == '\n' || at(value) == '\r') value = pos;  // the value is on a later line: keep the mark
+    start.column += static_cast<int>(value - pos);
+    const char c = at(value);
+    if (c == '\'' || c == '"') start.quote = c;
+    return start;
+  }
+
+  static std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+    return out;
+  }
+
+  // A window's `quantiles`: numbers in [0, 1], any order, no duplicates; stored ascending.
+  std::vector<double> window_quantiles(const YAML::Node& node) const {
+    if (!node.IsSequence() || node.size() == 0) fail(node, "quantiles: expected a non-empty list of numbers in [0, 1]");
+    if (node.size() > kMaxWindowQuantiles)
+      fail(node, "quantiles: " + std::to_string(node.size()) + " numbers, expected at most " +
+                     std::to_string(kMaxWindowQuantiles));
+    std::vector<double> out;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const double q = number(node[i], "quantiles");
+      if (q < 0 || q > 1) fail(node[i], "quantiles: each must be in [0, 1], got '" + node[i].Scalar() + "'");
+      if (std::find(out.begin(), out.end(), q) != out.end())
+        fail(node[i], "quantiles: duplicate quantile '" + node[i].Scalar() + "'");
+      out.push_back(q);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // One entry of `windows:`; `cfg` holds the rules already read, `earlier` the windows before.
+  WindowConfig window(const YAML::Node& node, const Config& cfg, const std::vector<WindowConfig>& earlier) {
+    static const std::pair<std::string_view, WindowAgg> kAggs[] = {
+        {"count", WindowAgg::kCount}, {"sum", WindowAgg::kSum},           {"avg", WindowAgg::kAvg},
+        {"min", WindowAgg::kMin},     {"max", WindowAgg::kMax},           {"rate", WindowAgg::kRate},
+        {"quantile", WindowAgg::kQuantile}, {"distinct", WindowAgg::kDistinct}, {"topk", WindowAgg::kTopk},
+    };
+    WindowConfig w;
+    std::tie(w.line, w.column) = position(node);
+    // Nodes kept for messages once every key is read (a Node assigned over another would
+    // rebind the first one's data, so these are emplaced).
+    std::optional<YAML::Node> name_node, rule_node, of_node, by_node, quantiles_node, k_node;
+    bool has_over = false, has_agg = false;
+    std::string agg_text;
+    for_each_key(node, "window", {
+        {"name", [&](const YAML::Node& n) {
+           w.name = string(n, "name");
+           name_node.emplace(n);
+           if (!is_metric_name(w.name))
+             fail(n, "window name '" + w.name + "' is not a valid Prometheus metric name (expected [A-Za-z_:][A-Za-z0-9_:]*)");
+         }},
+        {"rule", [&](const YAML::Node& n) {
+           w.rule = string(n, "rule");
+           rule_node.emplace(n);
+           std::tie(w.rule_line, w.rule_column) = position(n);
+         }},
+        {"over", [&](const YAML::Node& n) {
+           w.over = duration(n, "over", kWindowOverRange);
+           has_over = true;
+         }},
+        {"agg", [&](const YAML::Node& n) {
+           agg_text = scalar(n, "agg");
+           for (const auto& [name, agg] : kAggs)
+             if (agg_text == name) {
+               w.agg = agg;
+               has_agg = true;
+               return;
+             }
+           fail(n, "agg: expected count, sum, avg, min, max, rate, quantile, distinct or topk, got '" + agg_text + "'");
+         }},
+        {"of", [&](const YAML::Node& n) {
+           w.of = string(n, "of");
+           of_node.emplace(n);
+           std::tie(w.of_line, w.of_column) = position(n);
+         }},
+        {"by", [&](const YAML::Node& n) {
+           w.by = string_list(n, "by");
+           by_node.emplace(n);
+           std::tie(w.by_line, w.by_column) = position(n);
+           std::set<std::string> seen;
+           for (std::size_t i = 0; i < w.by.size(); ++i)
+             if (!seen.insert(w.by[i]).second) fail(n[i], "by: duplicate capture '" + w.by[i] + "'");
+         }},
+        {"where", [&](const YAML::Node& n) {
+           if (!n.IsMap()) fail(n, "where: expected a mapping of capture: pattern");
+           for (const auto& entry : n) {
+             std::string field = string(entry.first, "a where capture");
+             for (const auto& earlier_where : w.where)
+               if (earlier_where.field == field) fail(entry.first, "where: duplicate capture '" + field + "'");
+             WindowWhere where{field, string(entry.second, "where." + field), 0, 0};
+             std::tie(where.line, where.column) = position(entry.second);
+             w.where.push_back(std::move(where));
+           }
+         }},
+        {"quantiles", [&](const YAML::Node& n) {
+           w.quantiles = window_quantiles(n);
+           quantiles_node.emplace(n);
+         }},
+        {"k", [&](const YAML::Node& n) {
+           w.k = integer(n, "k", 1, kMaxTopk);
+           k_node.emplace(n);
+         }},
+        {"max_series", [&](const YAML::Node& n) { w.max_series = integer(n, "max_series", 1, kMaxWindowSeries); }},
+    });
+    if (w.name.empty()) fail(node, "window: 'name' is required");
+    const std::string what = "window " + w.name;
+
+    // The window is a gauge on /metrics beside the rules' metrics, ALERTS and self-metrics.
+    if (w.name.rfind("logpulse_", 0) == 0) fail(*name_node, what + ": names starting with logpulse_ are reserved");
+    if (w.name == "ALERTS" || w.name == "ALERTS_FOR_STATE")
+      fail(*name_node, what + ": " + w.name + " is the series of alerts (expected another name)");
+    for (const auto& other : earlier)
+      if (other.name == w.name)
+        fail(*name_node, "duplicate window name '" + w.name + "' (first at line " + std::to_string(other.line) + ")");
+    for (const auto& r : cfg.rules)
+      for (const auto& m : r.metrics)
+        if (const auto series = exported_names(m); std::find(series.begin(), series.end(), w.name) != series.end())
+          fail(*name_node, what + ": the name is already exported by metric " + m.name + " of rule " + r.name +
+                              " (expected a name of its own)");
+
+    if (w.rule.empty()) fail(node, what + ": 'rule' is required");
+    if (std::none_of(cfg.rules.begin(), cfg.rules.end(), [&](const Rule& r) { return r.name == w.rule; })) {
+      std::vector<std::string> known;
+      for (const auto& r : cfg.rules) known.push_back(r.name);
+      fail(*rule_node, what + ": unknown rule '" + w.rule + "' (" +
+                          (known.empty() ? std::string("no rules are configured") : "expected one of: " + joined(known)) + ")");
+    }
+    if (!has_over) fail(node, what + ": 'over' is required (the window's span, e.g. 5m)");
+    if (!has_agg) fail(node, what + ": 'agg' is required (count, sum, avg, min, max, rate, quantile, distinct or topk)");
+
+    const bool takes_of = w.agg != WindowAgg::kCount && w.agg != WindowAgg::kRate && w.agg != WindowAgg::kTopk;
+    if (takes_of && w.of.empty())
+      fail(node, what + ": agg " + agg_text + " needs 'of' (the capture " +
+                     (w.agg == WindowAgg::kDistinct ? "whose distinct values are counted)" : "holding the value)"));
+    if (!takes_of && of_node)
+      fail(*of_node, what + ": agg " + agg_text + " takes no 'of' (it counts matching lines" +
+                        (w.agg == WindowAgg::kTopk ? " per 'by' label set)" : ")"));
+    if (w.agg == WindowAgg::kTopk && w.by.empty())
+      fail(by_node ? *by_node : node, what + ": agg topk needs 'by' (the captures whose label sets are ranked)");
+    if (w.agg == WindowAgg::kQuantile) {
+      if (w.quantiles.empty()) fail(node, what + ": agg quantile needs 'quantiles' (e.g. [0.5, 0.9, 0.99])");
+      // Each quantile is exported as a series with a `quantile` label.
+      for (std::size_t i = 0; i < w.by.size(); ++i)
+        if (w.by[i] == "quantile")
+          fail(std::as_const(*by_node).IsSequence() ? std::as_const(*by_node)[i] : *by_node,
+               what + ": by: 'quantile' is the label of a quantile window's series (expected another capture)");
+    } else if (quantiles_node) {
+      fail(*quantiles_node, what + ": 'quantiles' is for agg quantile");
+    }
+    if (w.agg != WindowAgg::kTopk && k_node) fail(*k_node, what + ": 'k' is for agg topk");
+    return w;
+  }
+
+  // The series names a rule metric puts on /metrics.
+  static std::vector<std::string> exported_names(const MetricSpec& m) {
+    switch (m.type) {
+      case MetricType::kHistogram: return {m.name, m.name + "_bucket", m.name + "_sum", m.name + "_count"};
+      case MetricType::kSummary: return {m.name, m.name + "_sum", m.name + "_count"};
+      default: return {m.name};
+    }
+  }
+
+  // A label name an operator may set: [A-Za-z_][A-Za-z0-9_]*, not starting with __.
+  void check_label_name(const YAML::Node& node, const std::string& key, const std::string& name) const {
+    if (!is_identifier(name) || name.rfind("__", 0) == 0)
+      fail(node, key + ": bad name '" + name + "' (expected [A-Za-z_][A-Za-z0-9_]*, not starting with __)");
+  }
+
+  // One entry of `alerts:`; `earlier` holds the alerts before it.
+  AlertConfig alert(const YAML::Node& node, const std::vector<AlertConfig>& earlier) {
+    AlertConfig a;
+    std::tie(a.line, a.column) = position(node);
+    std::optional<YAML::Node> name_node;
+    for_each_key(node, "alert", {
+        {"name", [&](const YAML::Node& n) {
+           a.name = string(n, "name");
+           name_node.emplace(n);
+           if (!is_identifier(a.name)) fail(n, "alert name '" + a.name + "' is not valid (expected [A-Za-z_][A-Za-z0-9_]*)");
+         }},
+        {"expr", [&](const YAML::Node& n) {
+           a.expr = string(n, "expr");
+           const ScalarStart start = scalar_start(n);
+           a.expr_line = start.line;
+           a.expr_column = start.column;
+           a.expr_quote = start.quote;
+         }},
+        {"for", [&](const YAML::Node& n) { a.for_duration = duration(n, "for", kAlertHoldRange); }},
+        {"keep_firing_for", [&](const YAML::Node& n) { a.keep_firing_for = duration(n, "keep_firing_for", kAlertHoldRange); }},
+        {"labels", [&](const YAML::Node& n) {
+           if (!n.IsMap()) fail(n, "labels: expected a mapping of label: value");
+           for (const auto& entry : n) {
+             std::string name = scalar(entry.first, "a label name");
+             check_label_name(entry.first, "labels", name);
+             if (name == "alertname") fail(entry.first, "labels: 'alertname' is the alert's name (expected another label)");
+             for (const auto& [earlier_name, unused] : a.labels)
+               if (earlier_name == name) fail(entry.first, "labels: duplicate label '" + name + "'");
+             a.labels.emplace_back(name, scalar(entry.second, "labels." + name));
+           }
+         }},
+        {"annotations", [&](const YAML::Node& n) {
+           if (!n.IsMap()) fail(n, "annotations: expected a mapping of name: template");
+           for (const auto& entry : n) {
+             std::string name = scalar(entry.first, "an annotation name");
+             check_label_name(entry.first, "annotations", name);
+             for (const auto& earlier_annotation : a.annotations)
+               if (earlier_annotation.name == name) fail(entry.first, "annotations: duplicate annotation '" + name + "'");
+             const ScalarStart start = scalar_start(entry.second);
+             a.annotations.push_back(
+                 {name, scalar(entry.second, "annotations." + name), start.line, start.column, start.quote});
+           }
+         }},
+    });
+    if (a.name.empty()) fail(node, "alert: 'name' is required");
+    for (const auto& other : earlier)
+      if (other.name == a.name)
+        fail(*name_node, "duplicate alert name '" + a.name + "' (first at line " + std::to_string(other.line) + ")");
+    if (a.expr.empty()) fail(node, "alert " + a.name + ": 'expr' is required");
+    return a;
+  }
+
+  // An Alertmanager base URL: http:// or https://, a host, and what net::Url accepts, so
+  // the sender is never handed a URL it cannot parse.
+  void alertmanager_url(const YAML::Node& node, const std::string& key, AlertmanagerConfig& am) const {
+    std::string text = string(node, key);
+    if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0)
+      fail(node, key + ": expected an http:// or https:// URL, got '" + text + "'");
+    auto url = net::Url::parse(text);
+    if (!url) fail(node, key + ": bad URL '" + text + "': " + url.error());
+    for (std::size_t i = 0; i < am.urls.size(); ++i)
+      if (auto other = net::Url::parse(am.urls[i]); other && other->str() == url->str())
+        fail(node, key + ": duplicate URL '" + text + "' (the same Alertmanager as line " +
+                       std::to_string(am.url_positions[i].first) + ")");
+    am.urls.push_back(text);
+    am.url_positions.push_back(position(node));
+  }
+
+  AlertmanagerConfig alertmanager(const YAML::Node& node) {
+    AlertmanagerConfig am;
+    std::tie(am.line, am.column) = position(node);
+    bool has_url = false, has_urls = false;
+    for_each_key(node, "alertmanager", {
+        {"url", [&](const YAML::Node& n) {
+           if (has_urls) fail(n, "alertmanager: 'url' and 'urls' are exclusive (expected one of them)");
+           has_url = true;
+           alertmanager_url(n, "alertmanager.url", am);
+         }},
+        {"urls", [&](const YAML::Node& n) {
+           if (has_url) fail(n, "alertmanager: 'url' and 'urls' are exclusive (expected one of them)");
+           has_urls = true;
+           if (!n.IsSequence() || n.size() == 0) fail(n, "alertmanager.urls: expected a non-empty list of URLs");
+           for (const auto& item : n) alertmanager_url(item, "alertmanager.urls", am);
+         }},
+        {"resend_interval", [&](const YAML::Node& n) {
+           am.resend_interval = duration(n, "resend_interval", kResendIntervalRange);
+         }},
+        {"timeout", [&](const YAML::Node& n) { am.timeout = duration(n, "timeout", kAlertmanagerTimeoutRange); }},
+    });
+    if (!has_url && !has_urls) fail(node, "alertmanager: 'url' (or 'urls' for a cluster) is required");
+    return am;
+  }
+
+  StatusConfig status(const YAML::Node& node) {
+    StatusConfig status;
+    for_each_key(node, "status", {
+        {"unmatched_samples", [&](const YAML::Node& n) {
+           status.unmatched_samples = integer(n, "unmatched_samples", 0, kMaxUnmatchedSamples);
+         }},
+    });
+    return status;
+  }
+
   [[noreturn]] void unsupported(const YAML::Node& node, const std::string& what) const {
     fail(node, "'" + what + "' is not supported by logpulse " LOGPULSE_VERSION " yet");
   }
@@ -577,6 +899,7 @@ class Reader {
     Config cfg;
     cfg.file = file_;
     YAML::Node rules_node(YAML::NodeType::Sequence);
+    YAML::Node windows_node(YAML::NodeType::Sequence);  // read once the rules it names are
     if (root.IsNull()) fail(root, "the configuration is empty, expected a mapping with sources:");
     bool has_sources = false;
     for_each_key(root, "the configuration", {
@@ -625,11 +948,21 @@ class Reader {
            if (!n.IsSequence()) fail(n, "rules: expected a list of rules");
            rules_node = n;
          }},
-        {"windows", [&](const YAML::Node& n) { unsupported(n, "windows"); }},
-        {"alerts", [&](const YAML::Node& n) { unsupported(n, "alerts"); }},
-        {"alertmanager", [&](const YAML::Node& n) { unsupported(n, "alertmanager"); }},
+        {"windows", [&](const YAML::Node& n) {
+           if (!n.IsSequence()) fail(n, "windows: expected a list of windows");
+           windows_node = n;
+         }},
+        {"alerts", [&](const YAML::Node& n) {
+           if (!n.IsSequence()) fail(n, "alerts: expected a list of alerts");
+           for (const auto& item : n) cfg.alerts.push_back(alert(item, cfg.alerts));
+         }},
+        {"alertmanager", [&](const YAML::Node& n) { cfg.alertmanager = alertmanager(n); }},
         {"web", [&](const YAML::Node& n) { cfg.web = web(n); }},
-        {"evaluation_interval", [&](const YAML::Node& n) { unsupported(n, "evaluation_interval"); }},
+        {"evaluation_interval", [&](const YAML::Node& n) {
+           cfg.evaluation_interval = duration(n, "evaluation_interval", kEvaluationIntervalRange);
+         }},
+        {"status", [&](const YAML::Node& n) { cfg.status = status(n); }},
+        {"remote_write", [&](const YAML::Node& n) { unsupported(n, "remote_write"); }},
     });
     if (!has_sources || cfg.sources.empty()) fail(root, "'sources' is required (at least one source)");
     std::set<std::string> rule_names;
@@ -639,11 +972,13 @@ class Reader {
       cfg.rules.push_back(std::move(r));
     }
     check_metric_families(cfg);
+    for (const auto& item : windows_node) cfg.windows.push_back(window(item, cfg, cfg.windows));
     return cfg;
   }
 
  private:
   std::string file_;
+  std::string_view text_;
 };
 
 }  // namespace
@@ -688,7 +1023,7 @@ ConfigError::ConfigError(const std::string& message) : std::runtime_error(printa
 Config load_string(const std::string& yaml_text, const std::string& name) {
   if (is_blank_yaml(yaml_text))
     throw ConfigError(name + ":1:1: the file is empty, expected a mapping with sources:");
-  Reader reader(name);
+  Reader reader(name, yaml_text);
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

@@ -51,5 +51,13 @@ inline constexpr DurationRange kExpireAfterRange{duration_limits::kSecond, durat
 // A summary's quantile window: prometheus-cpp rotates 5 age buckets every max_age / 5, in
 // a loop that never ends at zero; 106752d overflows its nanosecond clock. A week is ample.
 inline constexpr DurationRange kSummaryMaxAgeRange{duration_limits::kSecond, duration_limits::kDay * 7};
+// A window's span: its ring holds a fixed number of buckets, so any span costs the same
+// memory; beyond a month a restart or a reload is the likelier end of the data anyway.
+inline constexpr DurationRange kWindowOverRange{duration_limits::kSecond, duration_limits::kDay * 30};
+// An alert's `for` and `keep_firing_for`: 0s fires (or resolves) at once.
+inline constexpr DurationRange kAlertHoldRange{std::chrono::milliseconds{0}, duration_limits::kDay * 30};
+inline constexpr DurationRange kResendIntervalRange{duration_limits::kSecond, duration_limits::kDay};
+inline constexpr DurationRange kAlertmanagerTimeoutRange{std::chrono::milliseconds{100}, std::chrono::milliseconds{300'000}};
+inline constexpr DurationRange kEvaluationIntervalRange{std::chrono::milliseconds{10}, duration_limits::kHour};
 
 }  // namespace logpulse::config
