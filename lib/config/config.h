@@ -135,6 +135,7 @@ struct WindowConfig {
   std::size_t max_series = 10000;   // label sets held
   int line = 0, column = 0;         // where the entry starts
   int rule_line = 0, rule_column = 0, of_line = 0, of_column = 0, by_line = 0, by_column = 0;
+  std::vector<std::pair<int, int>> by_positions;  // line, column of each `by` item
 };
 
 // alerts: one alerting rule (SPEC.md "alerts"), Prometheus' semantics.

@@ -699,6 +699,8 @@ class Reader {
            w.by = string_list(n, "by");
            by_node.emplace(n);
            std::tie(w.by_line, w.by_column) = position(n);
+           for (std::size_t i = 0; i < w.by.size(); ++i)
+             w.by_positions.push_back(n.IsSequence() ? position(n[i]) : position(n));  // `by: a` is [a]
            std::set<std::string> seen;
            for (std::size_t i = 0; i < w.by.size(); ++i)
              if (!seen.insert(w.by[i]).second) fail(n[i], "by: duplicate capture '" + w.by[i] + "'");

@@ -120,7 +120,11 @@ SourceMatcher::SourceMatcher(const config::Config& config, const config::Source&
       const std::string what = "window " + spec.name + ": ";
       CompiledWindow feed;
       feed.window = target.window;
-      for (const auto& name : spec.by) feed.by.push_back(resolve(name, what + "by", spec.by_line, spec.by_column));
+      for (std::size_t i = 0; i < spec.by.size(); ++i) {
+        const auto [line, column] = i < spec.by_positions.size() ? spec.by_positions[i]
+                                                                 : std::pair{spec.by_line, spec.by_column};
+        feed.by.push_back(resolve(spec.by[i], what + "by", line, column));
+      }
       if (!spec.of.empty()) {
         feed.of = resolve(spec.of, what + "of", spec.of_line, spec.of_column);
         feed.numeric_of = spec.agg != config::WindowAgg::kDistinct;

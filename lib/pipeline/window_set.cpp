@@ -126,10 +126,11 @@ std::vector<std::pair<std::string, std::string>> WindowSet::save() const {
 
 std::size_t WindowSet::restore(const std::vector<std::pair<std::string, std::string>>& saved) {
   std::size_t refused = 0;
-  for (const auto& [name, blob] : saved) {
-    auto it = std::find_if(windows_.begin(), windows_.end(), [&](const auto& w) { return w->spec().name == name; });
+  for (const auto& entry : saved) {
+    auto it = std::find_if(windows_.begin(), windows_.end(),
+                           [&entry](const auto& w) { return w->spec().name == entry.first; });
     if (it == windows_.end()) continue;  // a window no longer configured
-    if (!(*it)->restore(blob)) ++refused;
+    if (!(*it)->restore(entry.second)) ++refused;
   }
   return refused;
 }

@@ -290,7 +290,8 @@ TEST_CASE("pattern library: the required bundled patterns exist") {
 }
 
 TEST_CASE("pattern library: every bundled pattern compiles under RE2 in UTF-8 and Latin-1") {
-  for (const auto& [name, definition] : bundled_patterns()) {
+  for (const auto& entry : bundled_patterns()) {
+    const auto& name = entry.first;
     CAPTURE(name);
     const std::string expanded = expand_patterns("%{" + name + "}", kNoUserPatterns);
     CHECK(expanded.find("%{") == std::string::npos);
@@ -315,7 +316,8 @@ TEST_CASE("pattern library: only the whole-line patterns create named captures, 
         "status", "timestamp"}},
       {"SYSLOGLINE", {"logsource", "message", "pid", "program", "timestamp"}},
   };
-  for (const auto& [name, definition] : bundled_patterns()) {
+  for (const auto& entry : bundled_patterns()) {
+    const auto& name = entry.first;
     CAPTURE(name);
     const RE2 re(expand_patterns("%{" + name + "}", kNoUserPatterns));
     REQUIRE(re.ok());
@@ -329,7 +331,8 @@ TEST_CASE("pattern library: only the whole-line patterns create named captures, 
 
 TEST_CASE("pattern library: every bundled pattern matches real values and rejects near-misses") {
   const auto& examples = bundled_examples();
-  for (const auto& [name, definition] : bundled_patterns()) {
+  for (const auto& entry : bundled_patterns()) {
+    const auto& name = entry.first;
     CAPTURE(name);
     const auto found = examples.find(name);
     REQUIRE_MESSAGE(found != examples.end(), "no examples for a bundled pattern");
@@ -348,7 +351,8 @@ TEST_CASE("pattern library: every bundled pattern matches real values and reject
       }
     }
   }
-  for (const auto& [name, unused] : examples) {
+  for (const auto& entry : examples) {
+    const auto& name = entry.first;
     CAPTURE(name);
     CHECK(bundled_patterns().count(name) == 1);
   }
