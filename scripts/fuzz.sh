@@ -4,6 +4,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]        (default 20)
 #   FUZZ_TARGETS="config http_request" scripts/fuzz.sh 60     only these targets
 #   FUZZ_SEED=0 scripts/fuzz.sh 600             a random seed per run (exploration by hand)
+#   FUZZ_BUILD_DIR=build-asan scripts/fuzz.sh   reuse a build configured with LOGPULSE_FUZZ=ON
+#                                               (scripts/test.sh's sanitizer build)
 # The default seed is fixed (FUZZ_SEED=1) so that the suite explores the same inputs on every
 # run of the same commit: a finding fails the commit that brought it, not a later one.
 # Before fuzzing, each target replays its saved reproducers (tests/fuzz/regressions/<target>/).
@@ -18,9 +20,15 @@ seed=${FUZZ_SEED:-1}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 bash scripts/install-deps.sh --test
-CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DLOGPULSE_FUZZ=ON -DLOGPULSE_TESTS=OFF >/dev/null
-cmake --build build-fuzz --target fuzz_targets -j "$jobs"
+build=${FUZZ_BUILD_DIR:-build-fuzz}
+if [[ -z "${FUZZ_BUILD_DIR:-}" ]]; then
+  CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DLOGPULSE_FUZZ=ON -DLOGPULSE_TESTS=OFF -DLOGPULSE_UNITY_BUILD=ON >/dev/null
+elif ! grep -q '^LOGPULSE_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "fuzz.sh: $build is not configured with LOGPULSE_FUZZ=ON" >&2
+  exit 2
+fi
+cmake --build "$build" --target fuzz_targets -j "$jobs"
 
 all_targets=()
 for source in tests/fuzz/*_fuzz.cpp; do
@@ -29,7 +37,7 @@ for source in tests/fuzz/*_fuzz.cpp; do
 done
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
 
-work=build-fuzz/fuzz-work
+work=$build/fuzz-work
 rm -rf "$work"
 mkdir -p "$work"
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
@@ -71,7 +79,7 @@ report() {  # target what log artifact
 }
 
 for target in "${targets[@]}"; do
-  binary=build-fuzz/${target}_fuzz
+  binary=$build/${target}_fuzz
   dir=$work/$target
   mkdir -p "$dir/corpus"
   cp tests/fuzz/corpus/"$target"/* "$dir/corpus/"

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # The README's second command: installs what is missing, builds, and runs the whole suite:
-#   1. unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
+#   1. the sanitizer build (build-asan/, clang++): AddressSanitizer + UndefinedBehaviorSanitizer
+#      with libFuzzer's coverage instrumentation, so the same build serves the unit tests,
+#      the sanitized daemon (stage 4) and the fuzz targets (stage 5); its unit tests run
 #   2. the Release build (build/) with unit and integration tests (real daemon, real files)
-#   3. ThreadSanitizer (build-tsan/): unit tests, then tests/integration/test_race.py (scrapes
-#      racing ingestion, checkpoints and a reload) against the TSan daemon
-#   4. AddressSanitizer + UBSan daemon (build-asan/): test_race.py and a few integration tests
+#   3. ThreadSanitizer (build-tsan/): tests/integration/test_race.py (scrapes racing
+#      ingestion, checkpoints, a reload, window and alert evaluation) against the TSan daemon
+#   4. the AddressSanitizer + UBSan daemon (build-asan/): test_race.py and a few integration
+#      tests, windows and alerts among them
 #   5. fuzzing: scripts/fuzz.sh (each libFuzzer target for FUZZ_SECONDS, default 20 s)
-# Each of the stages 3-5 prints its wall time. Exits non-zero on the first failure. Stage 2
-# ends with the list of skipped tests and why (a test is skipped only where the kernel
-# refuses what it needs, e.g. user namespaces in a chroot). .ci/run calls exactly this.
+# Every build is a unity build of lib/ and daemon/ (LOGPULSE_UNITY_BUILD): the four builds are
+# most of the suite's time on a 2-core machine. Each stage prints its wall time. Exits
+# non-zero on the first failure. Stage 2 ends with the list of skipped tests and why (a test
+# is skipped only where the kernel refuses what it needs, e.g. user namespaces in a chroot).
+# .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -19,18 +24,21 @@ stage_end() { echo "== $1: $((SECONDS - stage_start)) s wall"; }
 
 bash scripts/install-deps.sh --test
 
-echo "== sanitizer build (unit tests)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOGPULSE_SANITIZE=ON \
-  -DLOGPULSE_INTEGRATION_TESTS=OFF >/dev/null
-cmake --build build-asan --target unit_tests -j "$jobs"
+stage_begin "sanitizer build (clang++, ASan + UBSan + fuzzer coverage) and unit tests"
+CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+  -DLOGPULSE_SANITIZE=ON -DLOGPULSE_FUZZ=ON -DLOGPULSE_UNITY_BUILD=ON -DLOGPULSE_INTEGRATION_TESTS=OFF >/dev/null
+cmake --build build-asan --target unit_tests logpulse -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ./build-asan/unit_tests
+stage_end "sanitizer build and unit tests"
 
-echo "== release build"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGPULSE_TESTS=ON -DLOGPULSE_INTEGRATION_TESTS=ON >/dev/null
+stage_begin "release build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGPULSE_TESTS=ON -DLOGPULSE_INTEGRATION_TESTS=ON \
+  -DLOGPULSE_UNITY_BUILD=ON >/dev/null
 cmake --build build -j "$jobs"
+stage_end "release build"
 
-echo "== unit and integration tests"
+stage_begin "unit and integration tests"
 status=0
 (cd build && ctest --output-on-failure --timeout 300 -j "$jobs") || status=$?
 
@@ -42,6 +50,7 @@ if ! grep -h '^logpulse-test-skipped: ' build/Testing/Temporary/LastTest.log 2>/
   echo "  none"
 fi
 [[ $status -eq 0 ]] || exit "$status"
+stage_end "unit and integration tests"
 
 # Integration tests run against a sanitizer daemon: slower, so the waits are longer.
 sanitized_integration() {  # binary test...
@@ -54,22 +63,21 @@ sanitized_integration() {  # binary test...
   done
 }
 
-stage_begin "ThreadSanitizer build, unit tests and race run"
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGPULSE_TSAN=ON \
-  -DLOGPULSE_INTEGRATION_TESTS=OFF >/dev/null
-cmake --build build-tsan --target unit_tests logpulse -j "$jobs"
+stage_begin "ThreadSanitizer build and race run"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGPULSE_TSAN=ON -DLOGPULSE_TESTS=OFF \
+  -DLOGPULSE_UNITY_BUILD=ON >/dev/null
+cmake --build build-tsan --target logpulse -j "$jobs"
 export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1"
-./build-tsan/unit_tests
 sanitized_integration build-tsan/logpulse test_race.py
 stage_end "ThreadSanitizer"
 
 stage_begin "AddressSanitizer + UBSan daemon: race run and integration tests"
-cmake --build build-asan --target logpulse -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:exitcode=66 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=66 \
   sanitized_integration build-asan/logpulse test_race.py test_http.py test_follow_rotation.py \
-  test_follow_checkpoint.py test_reload.py test_rules_json_multiline.py
+  test_follow_checkpoint.py test_reload.py test_rules_json_multiline.py test_windows_alerts.py \
+  test_alertmanager_delivery.py
 stage_end "AddressSanitizer + UBSan"
 
 stage_begin "fuzzing"
-bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+FUZZ_BUILD_DIR=build-asan bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 stage_end "fuzzing"

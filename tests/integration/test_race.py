@@ -53,6 +53,19 @@ RULES = """rules:
     metrics:
       - {name: race_records_total, type: counter, labels: [kind]}
 """
+# Windows and alerts: evaluated every 50 ms on the ingestion thread, read by scrapes.
+ANALYTICS = """windows:
+  - {name: race_words_1m, rule: words, over: 1m, agg: count, by: [word]}
+  - {name: race_ms_1m, rule: words, over: 1m, agg: quantile, of: ms, quantiles: [0.5, 0.99]}
+  - {name: race_top_1m, rule: words, over: 1m, agg: topk, k: 2, by: [word]}
+  - {name: race_distinct_1m, rule: words, over: 1m, agg: distinct, of: n}
+alerts:
+  - name: RaceManyWords
+    expr: race_words_1m > 10
+    labels: {severity: none}
+    annotations: {summary: "{{ $labels.word }}: {{ $value }}"}
+evaluation_interval: 50ms
+"""
 RULE_ADDED = """  - name: added
     source: app
     match: '^alpha-'
@@ -71,11 +84,11 @@ class Race(harness.LogpulseTestCase):
         # yaml_config renders flat keys only: the multiline map goes in by hand.
         text = text.replace("name: multi\n", "name: multi\n    multiline: {start: '^\\S', timeout: 200ms}\n")
         with open(path, "w") as f:
-            f.write(text + rules)
+            f.write(text + rules + ANALYTICS)
 
     def scraper(self, daemon, stop, errors, scrapes):
         paths = [("/metrics", {}), ("/metrics", {"Accept-Encoding": "gzip"}),
-                 ("/api/v1/sources", {}), ("/", {})]
+                 ("/api/v1/sources", {}), ("/api/v1/alerts", {}), ("/", {})]
         i = 0
         while not stop.is_set() and not errors:
             path, headers = paths[i % len(paths)]
@@ -88,7 +101,7 @@ class Race(harness.LogpulseTestCase):
                     body = gzip.decompress(body)
                 if path == "/metrics":
                     harness.parse_metrics(body.decode("utf-8"))
-                elif path == "/api/v1/sources":
+                elif path.startswith("/api/v1/"):
                     json.loads(body)
                 scrapes[0] += 1
             except Exception as e:  # noqa: BLE001 - reported by the main thread
