@@ -87,37 +87,41 @@ std::vector<prometheus::MetricFamily> analytics_families(const WindowSnapshot* w
 
 void AnalyticsBoard::publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts) {
   auto next = std::make_shared<Published>();
-  next->families = analytics_families(windows.get(), alerts);
-  next->alerts_json = alert::api_alerts_json(alerts);
   next->windows = std::move(windows);
   next->alerts = std::move(alerts);
   std::lock_guard lock(mutex_);
   published_ = std::move(next);
 }
 
+std::shared_ptr<const AnalyticsBoard::Published> AnalyticsBoard::current() const {
+  std::lock_guard lock(mutex_);
+  return published_;
+}
+
 std::vector<prometheus::MetricFamily> AnalyticsBoard::Collect() const {
-  std::shared_ptr<const Published> published;
-  {
-    std::lock_guard lock(mutex_);
-    published = published_;
-  }
+  auto published = current();
   if (!published) return {};
+  std::call_once(published->families_once, [&published] {
+    published->families = analytics_families(published->windows.get(), published->alerts);
+  });
   return published->families;
 }
 
 std::string AnalyticsBoard::alerts_json() const {
-  std::lock_guard lock(mutex_);
-  return published_ ? published_->alerts_json : alert::api_alerts_json({});
+  auto published = current();
+  if (!published) return alert::api_alerts_json({});
+  std::call_once(published->json_once, [&published] { published->alerts_json = alert::api_alerts_json(published->alerts); });
+  return published->alerts_json;
 }
 
 std::shared_ptr<const WindowSnapshot> AnalyticsBoard::windows() const {
-  std::lock_guard lock(mutex_);
-  return published_ ? published_->windows : nullptr;
+  auto published = current();
+  return published ? published->windows : nullptr;
 }
 
 std::vector<alert::Alert> AnalyticsBoard::alerts() const {
-  std::lock_guard lock(mutex_);
-  return published_ ? published_->alerts : std::vector<alert::Alert>{};
+  auto published = current();
+  return published ? published->alerts : std::vector<alert::Alert>{};
 }
 
 }  // namespace logpulse::pipeline

@@ -1,7 +1,8 @@
 // AnalyticsBoard: the latest evaluation of windows and alerts, as /metrics, GET
 // /api/v1/alerts and the status page read it. The evaluation (ingestion thread) publishes
 // a window snapshot and the active alerts; scrapes and requests (HTTP thread) read them. One
-// mutex, taken once per publication and once per read, never per line. It is a
+// mutex, taken once per publication and once per read, never per line; what a reader
+// renders from a publication is built once, by the first reader, outside that mutex. It is a
 // prometheus::Collectable: /metrics shows, per window, a gauge named after it (one series
 // per `by` label set, `quantile` label for quantile windows), and the alerts as Prometheus
 // does (ALERTS, ALERTS_FOR_STATE). Safe for concurrent use.
@@ -31,12 +32,16 @@ class AnalyticsBoard : public prometheus::Collectable {
   std::vector<alert::Alert> alerts() const;
 
  private:
+  // One publication. Its exposition and JSON are built by the first reader that needs them
+  // (a scrape, a request: the HTTP thread), not by the evaluation on the ingestion thread.
   struct Published {
     std::shared_ptr<const WindowSnapshot> windows;
     std::vector<alert::Alert> alerts;
-    std::vector<prometheus::MetricFamily> families;
-    std::string alerts_json;
+    mutable std::once_flag families_once, json_once;
+    mutable std::vector<prometheus::MetricFamily> families;
+    mutable std::string alerts_json;
   };
+  std::shared_ptr<const Published> current() const;
   mutable std::mutex mutex_;
   std::shared_ptr<const Published> published_;
 };

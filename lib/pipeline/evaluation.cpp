@@ -45,6 +45,10 @@ Evaluation::Evaluation(boost::asio::io_context& io, const config::Config& config
       late_seen_(windows.size(), 0) {
   if (!config.alertmanager.urls.empty())
     sender_ = std::make_unique<alert::AlertmanagerSender>(io, alertmanager_options(config), clock);
+  std::vector<std::string> read;
+  for (const auto& rule : evaluator_.rules())
+    for (const auto& ref : rule.expr.references()) read.push_back(ref.name);
+  windows_.set_read_by_alerts(read);
 }
 
 void Evaluation::restore(const std::vector<std::string>& alert_lines) {

@@ -33,9 +33,12 @@ window::WindowSpec spec_of(const config::WindowConfig& config) {
 
 }  // namespace
 
-WindowSnapshot::WindowSnapshot(std::vector<WindowValues> windows, window::WallTime at)
+WindowSnapshot::WindowSnapshot(std::vector<WindowValues> windows, window::WallTime at,
+                               const std::vector<bool>& for_alerts)
     : windows_(std::move(windows)), at_(at) {
-  for (const WindowValues& values : windows_) {
+  for (std::size_t index = 0; index < windows_.size(); ++index) {
+    if (index >= for_alerts.size() || !for_alerts[index]) continue;
+    const WindowValues& values = windows_[index];
     const bool quantile = values.agg == config::WindowAgg::kQuantile;
     for (const WindowSeries& series : values.series) {
       alert::Labels labels;
@@ -61,6 +64,12 @@ WindowSet::WindowSet(const config::Config& config) : config_(config) {
   }
 }
 
+void WindowSet::set_read_by_alerts(const std::vector<std::string>& names) {
+  read_by_alerts_.assign(windows_.size(), false);
+  for (std::size_t i = 0; i < windows_.size(); ++i)
+    read_by_alerts_[i] = std::find(names.begin(), names.end(), config_.windows[i].name) != names.end();
+}
+
 std::vector<alert::WindowShape> WindowSet::shapes() const {
   std::vector<alert::WindowShape> shapes;
   for (const auto& window_config : config_.windows)
@@ -83,15 +92,17 @@ WindowValues WindowSet::read(std::size_t index, window::WallTime now) {
                       .series = {},
                       .late = window.late_total(),
                       .dropped = window.dropped_total()};
+  // Sorted on the joined keys (views), before they are split into strings: cheaper than
+  // sorting the vectors of strings.
+  std::sort(points_.begin(), points_.end(), [](const window::Point& a, const window::Point& b) {
+    return a.labels != b.labels ? a.labels < b.labels : a.quantile < b.quantile;
+  });
   values.series.reserve(points_.size());
   std::vector<std::string_view> parts;
   for (const window::Point& point : points_) {
     window::split_labels(point.labels, window_config.by.size(), parts);
     values.series.push_back(WindowSeries{{parts.begin(), parts.end()}, point.quantile, point.value});
   }
-  std::sort(values.series.begin(), values.series.end(), [](const WindowSeries& a, const WindowSeries& b) {
-    return a.labels != b.labels ? a.labels < b.labels : a.quantile < b.quantile;
-  });
   return values;
 }
 
@@ -99,7 +110,7 @@ std::shared_ptr<const WindowSnapshot> WindowSet::snapshot(window::WallTime now) 
   std::vector<WindowValues> all;
   all.reserve(windows_.size());
   for (std::size_t i = 0; i < windows_.size(); ++i) all.push_back(read(i, now));
-  return std::make_shared<const WindowSnapshot>(std::move(all), now);
+  return std::make_shared<const WindowSnapshot>(std::move(all), now, read_by_alerts_);
 }
 
 std::shared_ptr<const WindowSnapshot> WindowSet::snapshot_at_present() {
@@ -110,7 +121,7 @@ std::shared_ptr<const WindowSnapshot> WindowSet::snapshot_at_present() {
     latest = std::max(latest, present);
     all.push_back(read(i, present == window::WallTime::min() ? window::WallTime{} : present));
   }
-  return std::make_shared<const WindowSnapshot>(std::move(all), latest);
+  return std::make_shared<const WindowSnapshot>(std::move(all), latest, read_by_alerts_);
 }
 
 std::vector<std::pair<std::string, std::string>> WindowSet::save() const {

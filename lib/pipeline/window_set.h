@@ -46,12 +46,14 @@ struct WindowValues {
 
 class WindowSnapshot {
  public:
-  WindowSnapshot(std::vector<WindowValues> windows, window::WallTime at);
+  // `for_alerts[i]`: window i is read by an alert expression, so its lookup() vectors are
+  // built (the others are only exported); empty: none is.
+  WindowSnapshot(std::vector<WindowValues> windows, window::WallTime at, const std::vector<bool>& for_alerts = {});
 
   const std::vector<WindowValues>& windows() const { return windows_; }
   window::WallTime at() const { return at_; }
   // The series `ref` names, keyed by `by` label set (sorted by name), as alert expressions
-  // read them; nullptr for an unknown window or quantile.
+  // read them; nullptr for an unknown window or quantile, or one not read by alerts.
   const alert::Vector* lookup(const alert::WindowRef& ref) const;
 
  private:
@@ -71,6 +73,8 @@ class WindowSet {
   const std::vector<match::WindowTarget>& targets() const { return targets_; }
   // What alert expressions may reference.
   std::vector<alert::WindowShape> shapes() const;
+  // The windows alert expressions read: only their snapshots carry lookup() vectors.
+  void set_read_by_alerts(const std::vector<std::string>& names);
 
   // Every window's values at `now` (label sets that left a window are freed).
   std::shared_ptr<const WindowSnapshot> snapshot(window::WallTime now);
@@ -89,6 +93,7 @@ class WindowSet {
   std::vector<std::unique_ptr<window::Window>> windows_;  // parallel to config_.windows
   std::vector<match::WindowTarget> targets_;
   std::vector<window::Point> points_;  // reused by read()
+  std::vector<bool> read_by_alerts_;   // parallel to windows_
 };
 
 }  // namespace logpulse::pipeline
