@@ -12,6 +12,7 @@ Delivery to a real Alertmanager is in test_alertmanager_delivery.py.
 """
 import math
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -298,6 +299,45 @@ class Restart(ws.WindowsTestCase):
         for x in after:
             self.assertEqual(x["state"], "firing", x)
             self.assertEqual(x["activeAt"], active_at[x["labels"]["alertname"]], x)
+
+
+    def test_reload_keeps_windows_and_alert_states(self):
+        """Pins SIGHUP with windows and alerts: windows whose definition is unchanged keep
+        their contents, a firing alert stays firing with the same activeAt, and a window
+        added by the reload starts empty and then counts."""
+        windows = [{"name": "requests_5m", "rule": "access", "over": "5m", "agg": "count",
+                    "by": ["status"]},
+                   dict(ERRORS_1M, name="errors_5m", over="5m")]
+        alerts = [too_many_errors("ErrorsNow", "errors_5m > 2", "0s")]
+        log = self.path("app.log")
+        self.append(log, req("GET", 500, 3, "a") * 3 + req("GET", 200, 3, "a") * 2)
+        cfg = self.wa_config(log, windows, alerts)
+        d = self.start_daemon(cfg)
+        before = self.wait_api_alerts(d, lambda a: len(a) == 1 and a[0]["state"] == "firing",
+                                      "the alert firing")
+
+        def window(m, n500=3):
+            return family_problems(m, "requests_5m", {series(status="500"): n500,
+                                                      series(status="200"): 2})
+        self.wait_expect(d, window)
+
+        added = {"name": "clients_5m", "rule": "access", "over": "5m", "agg": "distinct",
+                 "of": "client"}
+        self.wa_config(log, windows + [added], alerts, path=cfg)
+        d.send_signal(signal.SIGHUP)
+        harness.wait_for(lambda: "configuration reloaded" in d.stderr_text(), harness.WAIT,
+                         message="no 'configuration reloaded' in the log", on_timeout=d.stderr_tail)
+        # The new window is empty: no label set yet, so no series.
+        self.assertIsNone(d.metrics().get_value("clients_5m", None))
+        self.wait_expect(d, window)
+        after = self.wait_api_alerts(d, lambda a: len(a) == 1, "the alert after the reload")
+        self.assertEqual(after[0]["state"], "firing", after)
+        self.assertEqual(after[0]["activeAt"], before[0]["activeAt"])
+
+        self.append(log, req("GET", 500, 3, "b"))
+        self.wait_expect(d, lambda m: window(m, 4))
+        self.wait_expect(d, lambda m: [] if m.get_value("clients_5m", None) == 1 else
+                         ["clients_5m is %r, expected 1" % (m.get_value("clients_5m", None),)])
 
 
 # ------------------------------------------------------------------ --check

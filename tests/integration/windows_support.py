@@ -71,9 +71,10 @@ class WindowsTestCase(rs.RulesTestCase):
     WATCHER = "auto"
 
     def wa_config(self, log, windows, alerts=(), alertmanager=None,
-                  evaluation_interval=EVALUATION_INTERVAL, rules=None, **top):
+                  evaluation_interval=EVALUATION_INTERVAL, rules=None, path=None, **top):
         """A config following `log` (source "app", from the beginning) with the access
-        rule, `windows`, `alerts` and `alertmanager`, in SPEC.md's order."""
+        rule, `windows`, `alerts` and `alertmanager`, in SPEC.md's order; written to
+        `path` (a reload's new version) or to a new file."""
         doc = self.top_level(**top)
         doc["evaluation_interval"] = evaluation_interval
         if alertmanager is not None:
@@ -83,8 +84,9 @@ class WindowsTestCase(rs.RulesTestCase):
         doc["windows"] = list(windows)
         if alerts:
             doc["alerts"] = list(alerts)
-        self._config_n += 1
-        path = os.path.join(self.tmp, "windows%d.yaml" % self._config_n)
+        if path is None:
+            self._config_n += 1
+            path = os.path.join(self.tmp, "windows%d.yaml" % self._config_n)
         with open(path, "w") as f:
             f.write(rs.to_yaml(doc))
         return path
