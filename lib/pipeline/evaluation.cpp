@@ -42,7 +42,8 @@ Evaluation::Evaluation(boost::asio::io_context& io, const config::Config& config
       board_(board),
       self_metrics_(self_metrics),
       clock_(clock),
-      late_seen_(windows.size(), 0) {
+      late_seen_(windows.size(), 0),
+      window_dropped_seen_(windows.size(), 0) {
   if (!config.alertmanager.urls.empty())
     sender_ = std::make_unique<alert::AlertmanagerSender>(io, alertmanager_options(config), clock);
   std::vector<std::string> read;
@@ -79,10 +80,20 @@ void Evaluation::tick() {
   for (const auto& series : alert::alert_count_series(active))
     self_metrics_.alerts(series.labels.front().second).Set(series.value);
   for (std::size_t i = 0; i < snapshot->windows().size() && i < late_seen_.size(); ++i) {
-    const std::uint64_t late = snapshot->windows()[i].late;
-    if (late > late_seen_[i]) {
-      self_metrics_.window_late(snapshot->windows()[i].name).Increment(static_cast<double>(late - late_seen_[i]));
-      late_seen_[i] = late;
+    const WindowValues& window = snapshot->windows()[i];
+    if (window.late > late_seen_[i]) {
+      self_metrics_.window_late(window.name).Increment(static_cast<double>(window.late - late_seen_[i]));
+      late_seen_[i] = window.late;
+    }
+    // Label sets beyond max_series: counted as a rule metric's are.
+    if (window.dropped > window_dropped_seen_[i]) {
+      if (drop_log_.allow(window.name))
+        spdlog::warn("window {}: max_series reached: records of new label sets are dropped "
+                     "(logpulse_series_dropped_total; logged at most once a minute)", window.name);
+      self_metrics_.series_dropped()
+          .Add({{"metric", window.name}})
+          .Increment(static_cast<double>(window.dropped - window_dropped_seen_[i]));
+      window_dropped_seen_[i] = window.dropped;
     }
   }
   count_deliveries();

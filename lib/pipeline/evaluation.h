@@ -23,6 +23,7 @@
 #include "alert/evaluator.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/log_throttle.h"
 #include "metrics/self_metrics.h"
 #include "pipeline/analytics_board.h"
 #include "pipeline/window_set.h"
@@ -67,7 +68,9 @@ class Evaluation {
   core::Clock& clock_;
   std::unique_ptr<alert::AlertmanagerSender> sender_;
   core::Clock::SteadyTime next_alert_evaluation_{};
-  std::vector<std::uint64_t> late_seen_;  // per window: late_total() already counted
+  std::vector<std::uint64_t> late_seen_;     // per window: late_total() already counted
+  std::vector<std::uint64_t> window_dropped_seen_;  // per window: dropped_total() already counted
+  core::LogThrottle drop_log_;
   std::uint64_t sent_seen_ = 0, failed_seen_ = 0, dropped_seen_ = 0;
 };
 

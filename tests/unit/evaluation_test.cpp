@@ -252,3 +252,18 @@ TEST_CASE("evaluation cost with 10,000 label sets (printed, not asserted)") {
   MESSAGE("one tick (4 windows, 10,000 label sets in one, 5,000 pending alerts): " << ms << " ms");
   CHECK(rig.board.alerts().size() == 5000);
 }
+
+TEST_CASE("a window's label sets beyond max_series are dropped and counted like a metric's") {
+  auto config = evaluation_config();
+  config.windows[0].max_series = 2;  // requests_1m by status
+  logpulse::core::FakeClock clock;
+  Rig rig(config, clock);
+  rig.evaluation.start();
+  rig.lines({"GET 200 1 a", "GET 404 1 a", "GET 500 1 a", "GET 500 1 a", "GET 200 1 a"});
+  rig.evaluation.tick();
+  const std::string text = rig.exposition();
+  CHECK(has_line(text, "requests_1m{status=\"200\"} 2"));
+  CHECK(has_line(text, "requests_1m{status=\"404\"} 1"));
+  CHECK(text.find("requests_1m{status=\"500\"}") == std::string::npos);
+  CHECK(has_line(text, "logpulse_series_dropped_total{metric=\"requests_1m\"} 2"));
+}
