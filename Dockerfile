@@ -23,12 +23,12 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGPULSE_TESTS=OF
 FROM debian:12-slim
 # The shared libraries behind the -dev packages the build links (`apt-cache depends` on
 # libre2-dev, libspdlog-dev, libfmt-dev, libyaml-cpp-dev, prometheus-cpp-dev, libsimdjson-dev,
-# libsystemd-dev, zlib1g-dev); Boost.Asio/Beast and CLI11 are header-only. Keep this list in
+# libsystemd-dev, zlib1g-dev, libprotobuf-dev, libsnappy-dev); Boost.Asio/Beast and CLI11 are header-only. Keep this list in
 # step with scripts/install-deps.sh: the `logpulse --version` below fails on a missing one.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libre2-9 libspdlog1.10 libfmt9 libyaml-cpp0.7 libprometheus-cpp-core1.0 \
-      libsimdjson14 libsystemd0 zlib1g \
+      libsimdjson14 libsystemd0 zlib1g libprotobuf32 libsnappy1v5 \
  && rm -rf /var/lib/apt/lists/*
 # A fixed uid so Kubernetes' runAsNonRoot can check it; group adm (gid 4), like the
 # systemd unit, to read host logs mounted in from a Debian or Ubuntu /var/log.

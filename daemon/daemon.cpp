@@ -29,6 +29,7 @@
 #include "metrics/self_metrics.h"
 #include "pipeline/analytics_board.h"
 #include "pipeline/status_board.h"
+#include "remote/remote_write_service.h"
 #include "tail/checkpoint_store.h"
 
 namespace logpulse {
@@ -94,6 +95,13 @@ class Daemon {
     publish_listen_file(config.state_dir);
     set_store(current_->shared_store());
     current_->start(checkpoints.entries, checkpoints.state, /*after_reload=*/false);
+    if (!config.remote_write.empty()) {
+      // The Daemon owns remote write, not the Generation: its queues (and their files) and
+      // connections outlive a reload, which samples whatever the new generation exposes.
+      remote_write_ = std::make_unique<remote::RemoteWriteService>(
+          config.remote_write, config.state_dir, [this] { return collectables(); }, *registry_);
+      remote_write_->start();
+    }
 
     checkpoint_timer_ = std::make_unique<asio::steady_timer>(ingest_io_);
     schedule_checkpoint();
@@ -111,6 +119,7 @@ class Daemon {
     std::thread http_thread([this] { http_io_.run(); });
     ingest_io_.run();
     drain_generations();
+    if (remote_write_) remote_write_->stop();  // what is still queued stays on disk
     // Queued behind what the HTTP thread is doing, so the answer to POST /-/quit goes out.
     asio::post(http_io_, [this] { http_io_.stop(); });
     http_thread.join();
@@ -198,6 +207,8 @@ class Daemon {
         spdlog::warn("{}: a change of 'listen' takes effect at the next restart", trigger);
       if (!(config.web == current_->config().web))
         spdlog::warn("{}: a change of 'web' takes effect at the next restart (the certificate files are re-read now)", trigger);
+      if (config.remote_write != current_->config().remote_write)
+        spdlog::warn("{}: a change of 'remote_write' takes effect at the next restart", trigger);
       next = std::make_unique<Generation>(ingest_io_, std::move(config), self_metrics_, *analytics_);
     } catch (const std::exception& e) {
       spdlog::error("{}: the new configuration is refused, the running one stays: {}", trigger, e.what());
@@ -317,6 +328,9 @@ class Daemon {
   std::unique_ptr<Generation> current_;
   std::vector<std::unique_ptr<Generation>> retired_;
   std::unique_ptr<asio::steady_timer> checkpoint_timer_;
+  // Samples registry_, store_ and analytics_ through collectables() on its own thread:
+  // stopped in run() before any of them goes.
+  std::unique_ptr<remote::RemoteWriteService> remote_write_;
   mutable std::mutex store_mutex_;
   std::shared_ptr<const metrics::MetricStore> store_;
   pipeline::StatusBoard board_;

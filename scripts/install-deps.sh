@@ -19,6 +19,9 @@ build_pkgs=(
   libsimdjson-dev           # format: json sources
   libssl-dev                # web: TLS (OpenSSL through Asio's ssl stream)
   libcrypt-dev              # web: bcrypt password hashes (crypt_r)
+  protobuf-compiler         # remote write: protoc compiles lib/remote/proto/*.proto
+  libprotobuf-dev           # remote write: the WriteRequest messages at run time
+  libsnappy-dev             # remote write: snappy block compression of each request
   doctest-dev               # unit tests
 )
 test_pkgs=(

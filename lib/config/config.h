@@ -166,6 +166,23 @@ struct AlertmanagerConfig {
   std::vector<std::pair<int, int>> url_positions;  // line, column of each URL scalar
 };
 
+// remote_write: one receiver of Prometheus remote write 1.0 (SPEC.md, README "Remote write").
+struct RemoteWriteConfig {
+  std::string url;                   // http:// only until the client speaks TLS
+  bool basic_auth = false;
+  std::string username, password;    // password, or password_file (read at each request)
+  std::string password_file;         // made absolute against the configuration's directory
+  std::string bearer_token_file;     // likewise; "Authorization: Bearer <its content>"
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds write_interval{15000};
+  std::chrono::milliseconds remote_timeout{30000};  // per attempt (connect + exchange)
+  std::size_t max_samples = 500000;  // queue bounds; beyond them the oldest are dropped
+  std::size_t max_bytes = 64u << 20;
+  std::vector<std::pair<std::string, std::string>> external_labels;  // ${ENV} expanded, sorted
+  int line = 0, column = 0;
+  bool operator==(const RemoteWriteConfig&) const = default;
+};
+
 struct StatusConfig {
   std::size_t unmatched_samples = 10;  // last N unmatched lines per source; 0 = off
 };
@@ -187,6 +204,7 @@ struct Config {
   AlertmanagerConfig alertmanager;
   std::chrono::milliseconds evaluation_interval{1000};
   StatusConfig status;
+  std::vector<RemoteWriteConfig> remote_write;
 };
 
 }  // namespace logpulse::config

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -893,8 +894,148 @@ class Reader {
     return status;
   }
 
-  [[noreturn]] void unsupported(const YAML::Node& node, const std::string& what) const {
-    fail(node, "'" + what + "' is not supported by logpulse " LOGPULSE_VERSION " yet");
+  // "${NAME}" replaced by the environment variable NAME ("$$" is one '$'); an unset
+  // variable or an unclosed "${" is an error at the value.
+  std::string expand_env(const YAML::Node& node, const std::string& key, const std::string& text) const {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '$' || i + 1 >= text.size()) {
+        out += text[i];
+      } else if (text[i + 1] == '$') {
+        out += '$';
+        ++i;
+      } else if (text[i + 1] == '{') {
+        const auto close = text.find('}', i + 2);
+        if (close == std::string::npos) fail(node, key + ": unclosed '${' in '" + text + "' (expected ${NAME})");
+        const std::string name = text.substr(i + 2, close - i - 2);
+        if (!is_identifier(name)) fail(node, key + ": bad variable name '" + name + "' in '" + text + "'");
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr)
+          fail(node, key + ": the environment variable " + name + " is not set (write $$ for a literal '$')");
+        out += value;
+        i = close;
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  }
+
+  std::vector<std::pair<std::string, std::string>> header_map(const YAML::Node& h, const std::string& key) const {
+    if (!h.IsMap()) fail(h, key + ": expected a mapping of header: value");
+    // Set by logpulse (remote write's protocol headers, and authentication from its keys).
+    static const std::set<std::string> kReserved = {
+        "connection", "content-length", "content-encoding", "content-type", "transfer-encoding", "host",
+        "authorization", "user-agent", "x-prometheus-remote-write-version"};
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& entry : h) {
+      std::string name = string(entry.first, "a header name");
+      if (!is_header_token(name)) fail(entry.first, key + ": bad header name '" + name + "'");
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (kReserved.count(lower)) fail(entry.first, key + ": '" + name + "' is set by logpulse itself");
+      std::string value = scalar(entry.second, key + "." + name);
+      if (value.find_first_of("\r\n") != std::string::npos)
+        fail(entry.second, key + "." + name + ": expected a value on one line");
+      headers.emplace_back(name, value);
+    }
+    return headers;
+  }
+
+  void readable_file(const YAML::Node& node, const std::string& key, const std::string& path) const {
+    std::ifstream in(path, std::ios::binary);
+    if (!in || std::filesystem::is_directory(path))
+      fail(node, key + ": cannot read '" + path + "' (" + std::strerror(errno) + ")");
+  }
+
+  RemoteWriteConfig remote_write(const YAML::Node& node, const std::vector<RemoteWriteConfig>& before) {
+    RemoteWriteConfig rw;
+    std::tie(rw.line, rw.column) = position(node);
+    bool has_url = false, has_password = false, has_password_file = false;
+    YAML::Node basic_auth_node, bearer_node;
+    for_each_key(node, "remote_write", {
+        {"url", [&](const YAML::Node& n) {
+           has_url = true;
+           std::string text = string(n, "remote_write.url");
+           if (text.rfind("https://", 0) == 0)
+             fail(n, "remote_write.url: https is not supported by logpulse " LOGPULSE_VERSION
+                     " yet (its HTTP client has no TLS); expected an http:// URL");
+           if (text.rfind("http://", 0) != 0) fail(n, "remote_write.url: expected an http:// URL, got '" + text + "'");
+           auto url = net::Url::parse(text);
+           if (!url) fail(n, "remote_write.url: bad URL '" + text + "': " + url.error());
+           for (const auto& other : before)
+             if (auto parsed = net::Url::parse(other.url); parsed && parsed->str() == url->str())
+               fail(n, "remote_write.url: duplicate URL '" + text + "' (already at line " + std::to_string(other.line) + ")");
+           rw.url = text;
+         }},
+        {"basic_auth", [&](const YAML::Node& n) {
+           basic_auth_node = n;
+           rw.basic_auth = true;
+           for_each_key(n, "remote_write.basic_auth", {
+               {"username", [&](const YAML::Node& v) { rw.username = string(v, "basic_auth.username"); }},
+               {"password", [&](const YAML::Node& v) {
+                  has_password = true;
+                  rw.password = scalar(v, "basic_auth.password");
+                }},
+               {"password_file", [&](const YAML::Node& v) {
+                  has_password_file = true;
+                  rw.password_file = file_path(v, "basic_auth.password_file");
+                  readable_file(v, "basic_auth.password_file", rw.password_file);
+                }},
+           });
+           if (rw.username.empty()) fail(n, "remote_write.basic_auth: 'username' is required");
+           if (has_password && has_password_file)
+             fail(n, "remote_write.basic_auth: 'password' and 'password_file' are exclusive");
+         }},
+        {"bearer_token_file", [&](const YAML::Node& n) {
+           bearer_node = n;
+           rw.bearer_token_file = file_path(n, "remote_write.bearer_token_file");
+           readable_file(n, "remote_write.bearer_token_file", rw.bearer_token_file);
+         }},
+        {"headers", [&](const YAML::Node& n) { rw.headers = header_map(n, "remote_write.headers"); }},
+        {"write_interval", [&](const YAML::Node& n) {
+           rw.write_interval = duration(n, "remote_write.write_interval", kWriteIntervalRange);
+         }},
+        {"remote_timeout", [&](const YAML::Node& n) {
+           rw.remote_timeout = duration(n, "remote_write.remote_timeout", kRemoteTimeoutRange);
+         }},
+        {"queue", [&](const YAML::Node& n) {
+           for_each_key(n, "remote_write.queue", {
+               {"max_samples", [&](const YAML::Node& v) {
+                  rw.max_samples = integer(v, "remote_write.queue.max_samples", 1, 100'000'000);
+                }},
+               {"max_bytes", [&](const YAML::Node& v) {
+                  rw.max_bytes = integer(v, "remote_write.queue.max_bytes", 1024, std::uint64_t{64} << 30);
+                }},
+           });
+         }},
+        {"external_labels", [&](const YAML::Node& n) {
+           if (!n.IsMap()) fail(n, "remote_write.external_labels: expected a mapping of label: value");
+           std::set<std::string> seen;
+           for (const auto& entry : n) {
+             std::string name = string(entry.first, "a label name");
+             if (!is_identifier(name) || name.rfind("__", 0) == 0)
+               fail(entry.first, "remote_write.external_labels: bad label name '" + name +
+                                     "' (expected [A-Za-z_][A-Za-z0-9_]*, not starting with __)");
+             if (!seen.insert(name).second)
+               fail(entry.first, "remote_write.external_labels: duplicate label '" + name + "'");
+             std::string value = expand_env(entry.second, "remote_write.external_labels." + name,
+                                            scalar(entry.second, "remote_write.external_labels." + name));
+             if (!core::is_valid_utf8(value))
+               fail(entry.second, "remote_write.external_labels." + name + ": expected UTF-8 text after expansion");
+             rw.external_labels.emplace_back(name, std::move(value));
+           }
+           std::sort(rw.external_labels.begin(), rw.external_labels.end());
+         }},
+        {"tls_config", [&](const YAML::Node& n) {
+           fail(n, "remote_write.tls_config: TLS to a remote-write receiver is not supported by logpulse " LOGPULSE_VERSION
+                   " yet");
+         }},
+    });
+    if (!has_url) fail(node, "remote_write: 'url' is required");
+    if (rw.basic_auth && !rw.bearer_token_file.empty())
+      fail(bearer_node, "remote_write: 'basic_auth' and 'bearer_token_file' are exclusive");
+    return rw;
   }
 
   Config config(const YAML::Node& root) {
@@ -964,7 +1105,10 @@ class Reader {
            cfg.evaluation_interval = duration(n, "evaluation_interval", kEvaluationIntervalRange);
          }},
         {"status", [&](const YAML::Node& n) { cfg.status = status(n); }},
-        {"remote_write", [&](const YAML::Node& n) { unsupported(n, "remote_write"); }},
+        {"remote_write", [&](const YAML::Node& n) {
+           if (!n.IsSequence()) fail(n, "remote_write: expected a list of receivers (- url: ...)");
+           for (const auto& item : n) cfg.remote_write.push_back(remote_write(item, cfg.remote_write));
+         }},
     });
     if (!has_sources || cfg.sources.empty()) fail(root, "'sources' is required (at least one source)");
     std::set<std::string> rule_names;

@@ -60,4 +60,7 @@ inline constexpr DurationRange kResendIntervalRange{duration_limits::kSecond, du
 inline constexpr DurationRange kAlertmanagerTimeoutRange{std::chrono::milliseconds{100}, std::chrono::milliseconds{300'000}};
 inline constexpr DurationRange kEvaluationIntervalRange{std::chrono::milliseconds{10}, duration_limits::kHour};
 
+inline constexpr DurationRange kWriteIntervalRange{std::chrono::milliseconds{100}, duration_limits::kHour};
+inline constexpr DurationRange kRemoteTimeoutRange{std::chrono::milliseconds{100}, std::chrono::milliseconds{300'000}};
+
 }  // namespace logpulse::config
