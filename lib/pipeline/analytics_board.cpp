@@ -85,8 +85,10 @@ std::vector<prometheus::MetricFamily> analytics_families(const WindowSnapshot* w
   return families;
 }
 
-void AnalyticsBoard::publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts) {
+void AnalyticsBoard::publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts,
+                             std::size_t alert_rules) {
   auto next = std::make_shared<Published>();
+  next->alert_rules = alert_rules;
   next->families = analytics_families(windows.get(), alerts);
   next->alerts_json = alert::api_alerts_json(alerts);
   next->windows = std::move(windows);
@@ -118,6 +120,11 @@ std::shared_ptr<const WindowSnapshot> AnalyticsBoard::windows() const {
 std::vector<alert::Alert> AnalyticsBoard::alerts() const {
   std::lock_guard lock(mutex_);
   return published_ ? published_->alerts : std::vector<alert::Alert>{};
+}
+
+std::size_t AnalyticsBoard::alert_rules() const {
+  std::lock_guard lock(mutex_);
+  return published_ ? published_->alert_rules : 0;
 }
 
 }  // namespace logpulse::pipeline

@@ -22,13 +22,17 @@ namespace logpulse::pipeline {
 
 class AnalyticsBoard : public prometheus::Collectable {
  public:
-  void publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts);
+  // `alert_rules`: how many alert rules were evaluated (the status page says "none firing"
+  // rather than nothing when there are some).
+  void publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts,
+               std::size_t alert_rules = 0);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
   // The body of GET /api/v1/alerts (Prometheus' shape).
   std::string alerts_json() const;
   std::shared_ptr<const WindowSnapshot> windows() const;
   std::vector<alert::Alert> alerts() const;
+  std::size_t alert_rules() const;
 
  private:
   struct Published {
@@ -36,6 +40,7 @@ class AnalyticsBoard : public prometheus::Collectable {
     std::vector<alert::Alert> alerts;
     std::vector<prometheus::MetricFamily> families;
     std::string alerts_json;
+    std::size_t alert_rules = 0;
   };
   mutable std::mutex mutex_;
   std::shared_ptr<const Published> published_;
