@@ -299,6 +299,12 @@ class Daemon {
       status.bytes_read = static_cast<std::uint64_t>(metrics.bytes_read.Value());
       status.lines_unmatched = static_cast<std::uint64_t>(self_metrics_.lines_unmatched(follower.name()).Value());
       status.has_rules = current_->has_rules(i);
+      for (const auto& rule : current_->config().rules) {
+        if (rule.source != status.name) continue;
+        status.rules.push_back(
+            {rule.name, static_cast<std::uint64_t>(self_metrics_.lines_matched(rule.name).Value()), 0});
+      }
+      current_->unmatched_samples(i).copy_to(status.unmatched_samples);
       status.files = follower.status();
       sources.push_back(std::move(status));
     }

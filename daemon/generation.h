@@ -53,6 +53,10 @@ class Generation {
   const std::vector<std::unique_ptr<tail::Follower>>& followers() const { return followers_; }
   const metrics::SourceMetrics& source_metrics(std::size_t i) const { return *source_metrics_[i]; }
   bool has_rules(std::size_t source_index) { return rules_.matcher(source_index).has_rules(); }
+  // The last lines of the source no rule matched (status.unmatched_samples of them).
+  const match::UnmatchedSamples& unmatched_samples(std::size_t source_index) {
+    return rules_.matcher(source_index).unmatched_samples();
+  }
   std::shared_ptr<const metrics::MetricStore> shared_store() const { return rules_.shared_store(); }
 
  private:

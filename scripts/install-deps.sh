@@ -35,6 +35,7 @@ test_pkgs=(
   clang libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (scripts/fuzz.sh)
   llvm                      # llvm-symbolizer: function names and lines in sanitizer reports
   prometheus-alertmanager   # alert delivery tests against a real Alertmanager
+  chromium                  # the status page test renders / in a headless browser
 )
 
 bench_pkgs=(

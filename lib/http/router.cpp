@@ -5,6 +5,7 @@
 
 #include "core/text_escape.h"
 #include "http/request_target.h"
+#include "http/status_page.h"
 #include "metrics/exposition.h"
 
 namespace logpulse::http {
@@ -23,15 +24,6 @@ Response make(status code, std::string content_type, std::string body) {
   return response;
 }
 
-std::string human_bytes(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) value /= 1024, ++unit;
-  char text[32];
-  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-  return text;
-}
 }  // namespace
 
 Response Router::handle(const Request& request) const {
@@ -119,38 +111,15 @@ Response Router::sources_json() const {
 }
 
 Response Router::status_page() const {
-  std::ostringstream out;
-  out << "<!doctype html><html><head><meta charset=\"utf-8\"><title>logpulse</title>"
-         "<meta http-equiv=\"refresh\" content=\"5\">"
-         "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-bottom:1.5em}"
-         "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#f3f3f3}"
-         "td.n{text-align:right;font-variant-numeric:tabular-nums}.draining{color:#a60}</style></head><body>"
-         "<h1>logpulse " LOGPULSE_VERSION "</h1><p>"
-      << (board_.ready() ? "Ready." : "Starting: discovering files.")
-      << " <a href=\"/metrics\">/metrics</a> · <a href=\"/api/v1/sources\">/api/v1/sources</a></p>";
-  for (const auto& source : board_.snapshot()) {
-    char rate[32];
-    std::snprintf(rate, sizeof rate, "%.1f", source.lines_per_second);
-    out << "<h2>source " << core::html_escape(source.name) << "</h2><p>" << source.lines_read << " lines ("
-        << human_bytes(source.bytes_read) << ") read, " << rate << " lines/s, ";
-    if (source.has_rules && source.lines_read > 0) {
-      char matched[32];
-      std::snprintf(matched, sizeof matched, "%.1f%%",
-                    100.0 * static_cast<double>(source.lines_read - std::min(source.lines_read, source.lines_unmatched)) /
-                        static_cast<double>(source.lines_read));
-      out << matched << " matched, ";
-    }
-    out << "watcher: " << source.watcher << ", " << source.files.size() << " file(s)</p>"
-        << "<table><tr><th>file</th><th>state</th><th>offset</th><th>size</th><th>lag</th></tr>";
-    for (const auto& file : source.files) {
-      out << "<tr class=\"" << file.state << "\"><td>" << core::html_escape(file.path) << "</td><td>" << file.state
-          << "</td><td class=n>" << file.offset << "</td><td class=n>" << human_bytes(file.size)
-          << "</td><td class=n>" << human_bytes(file.lag) << "</td></tr>";
-    }
-    out << "</table>";
+  StatusPageInput input{board_.snapshot(), board_.ready(), nullptr, {}, 0};
+  std::shared_ptr<const pipeline::WindowSnapshot> windows;
+  if (analytics_ != nullptr) {
+    windows = analytics_->windows();
+    input.windows = windows.get();
+    input.alerts = analytics_->alerts();
+    input.alert_rules = analytics_->alert_rules();
   }
-  out << "</body></html>\n";
-  return make(status::ok, "text/html; charset=utf-8", out.str());
+  return make(status::ok, "text/html; charset=utf-8", render_status_page(input));
 }
 
 }  // namespace logpulse::http

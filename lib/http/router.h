@@ -1,10 +1,10 @@
 // Router: logpulse's HTTP surface (SPEC.md "HTTP"): /metrics, /-/healthy, /-/ready,
-// /api/v1/sources and the status page /. Unknown paths 404, methods other than GET and
-// HEAD 405. The lifecycle endpoints POST (or PUT) /-/reload and /-/quit answer as
-// Prometheus' do: 403 unless enabled (--web.enable-lifecycle), 405 for other methods.
-// Reads only thread-safe state (the registry and the status board) and calls the
-// Lifecycle functions, which must be thread safe, so it is safe to call from the HTTP
-// thread while ingestion runs.
+// /api/v1/sources, /api/v1/alerts and the status page / (http/status_page.h). Unknown paths
+// 404, methods other than GET and HEAD 405. The lifecycle endpoints POST (or PUT) /-/reload
+// and /-/quit answer as Prometheus' do: 403 unless enabled (--web.enable-lifecycle), 405 for
+// other methods. Reads only thread-safe state (the registry, the status and analytics
+// boards) and calls the Lifecycle functions, which must be thread safe, so it is safe to
+// call from the HTTP thread while ingestion runs.
 #pragma once
 
 #include <prometheus/collectable.h>

@@ -38,7 +38,10 @@ bool parse_number(std::string_view text, double& out) {
 SourceMatcher::SourceMatcher(const config::Config& config, const config::Source& source, metrics::MetricStore& store,
                              metrics::SelfMetrics& self_metrics, std::span<const WindowTarget> windows,
                              const core::Clock& clock)
-    : source_name_(source.name), format_(source.format), clock_(clock) {
+    : source_name_(source.name),
+      format_(source.format),
+      unmatched_samples_(config.status.unmatched_samples),
+      clock_(clock) {
   std::map<std::string, std::string, std::less<>> user_patterns;
   for (const auto& p : config.patterns) user_patterns[p.name] = p.pattern;
   const bool json = source.format == config::Format::kJson;
@@ -323,6 +326,7 @@ void SourceMatcher::process_record(std::string_view record, std::int64_t now_ms,
     if (!json_ok_) {
       ++pending_json_errors_;
       ++pending_unmatched_;
+      unmatched_samples_.record(text);
       for (auto& rule : fallback_rules_) apply(rule, now_ms);
       return;
     }
@@ -347,6 +351,7 @@ void SourceMatcher::process_record(std::string_view record, std::int64_t now_ms,
   }
   if (!any) {
     ++pending_unmatched_;
+    unmatched_samples_.record(text);
     for (auto& rule : fallback_rules_) apply(rule, now_ms);
   }
 }

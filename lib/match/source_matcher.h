@@ -9,6 +9,8 @@
 // extract captures, as string_views; every matching rule updates its metrics through
 // handles cached per label set. json sources parse each line into fields instead, which
 // rules use as captures. multiline joins continuation lines to the record before them.
+// A record no rule matched is kept in a bounded ring (unmatched_samples()), which costs
+// matched records nothing and allocates nothing once full.
 // Self-metric counters are added once per batch. Not thread safe: one ingestion thread.
 #pragma once
 
@@ -31,6 +33,7 @@
 #include "core/log_throttle.h"
 #include "match/json_fields.h"
 #include "match/timestamp_parser.h"
+#include "match/unmatched_samples.h"
 #include "metrics/metric_store.h"
 #include "metrics/self_metrics.h"
 #include "tail/line_batch.h"
@@ -123,6 +126,8 @@ class SourceMatcher {
   void set_window_time(WindowTime mode) { window_time_ = mode; }
 
   bool has_rules() const { return !rules_.empty(); }
+  // The last records no rule matched (status.unmatched_samples of them), for the status page.
+  const UnmatchedSamples& unmatched_samples() const { return unmatched_samples_; }
   bool multiline() const { return multiline_start_ != nullptr; }
   std::chrono::milliseconds multiline_timeout() const { return multiline_timeout_; }
   // multiline: the records still being joined, one per file, for the checkpoint (their
@@ -164,6 +169,7 @@ class SourceMatcher {
   prometheus::Counter* json_errors_ = nullptr;
   std::uint64_t pending_unmatched_ = 0;
   std::uint64_t pending_json_errors_ = 0;
+  UnmatchedSamples unmatched_samples_;  // status.unmatched_samples; recorded only when no rule matched
 
   // Reused per line: no allocation once warm.
   std::string repaired_;

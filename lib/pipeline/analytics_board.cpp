@@ -85,8 +85,10 @@ std::vector<prometheus::MetricFamily> analytics_families(const WindowSnapshot* w
   return families;
 }
 
-void AnalyticsBoard::publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts) {
+void AnalyticsBoard::publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts,
+                             std::size_t alert_rules) {
   auto next = std::make_shared<Published>();
+  next->alert_rules = alert_rules;
   next->windows = std::move(windows);
   next->alerts = std::move(alerts);
   std::lock_guard lock(mutex_);
@@ -122,6 +124,11 @@ std::shared_ptr<const WindowSnapshot> AnalyticsBoard::windows() const {
 std::vector<alert::Alert> AnalyticsBoard::alerts() const {
   auto published = current();
   return published ? published->alerts : std::vector<alert::Alert>{};
+}
+
+std::size_t AnalyticsBoard::alert_rules() const {
+  auto published = current();
+  return published ? published->alert_rules : 0;
 }
 
 }  // namespace logpulse::pipeline

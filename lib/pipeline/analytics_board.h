@@ -23,13 +23,17 @@ namespace logpulse::pipeline {
 
 class AnalyticsBoard : public prometheus::Collectable {
  public:
-  void publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts);
+  // `alert_rules`: how many alert rules were evaluated (the status page says "none firing"
+  // rather than nothing when there are some).
+  void publish(std::shared_ptr<const WindowSnapshot> windows, std::vector<alert::Alert> alerts,
+               std::size_t alert_rules = 0);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
   // The body of GET /api/v1/alerts (Prometheus' shape).
   std::string alerts_json() const;
   std::shared_ptr<const WindowSnapshot> windows() const;
   std::vector<alert::Alert> alerts() const;
+  std::size_t alert_rules() const;
 
  private:
   // One publication. Its exposition and JSON are built by the first reader that needs them
@@ -40,6 +44,7 @@ class AnalyticsBoard : public prometheus::Collectable {
     mutable std::once_flag families_once, json_once;
     mutable std::vector<prometheus::MetricFamily> families;
     mutable std::string alerts_json;
+    std::size_t alert_rules = 0;
   };
   std::shared_ptr<const Published> current() const;
   mutable std::mutex mutex_;

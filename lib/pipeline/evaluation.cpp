@@ -97,7 +97,7 @@ void Evaluation::tick() {
     }
   }
   count_deliveries();
-  board_.publish(std::move(snapshot), std::move(active));
+  board_.publish(std::move(snapshot), std::move(active), evaluator_.rules().size());
 }
 
 // The sender counts per URL attempt; the self-metrics take what is new since the last tick.

@@ -1,12 +1,14 @@
 // Fuzzes the HTTP request path without a socket: bytes -> Beast's request parser with the
 // server's limits (kMaxHeaderBytes, kMaxBodyBytes) -> http::Router, for every request of a
 // pipelined stream, as HttpServer::serve does. The status board shows a source and a file
-// whose name and path come from the input, so escaping is fuzzed too.
-// Input: source name, file path (FuzzedDataProvider strings), then the request bytes.
+// whose name and path come from the input, and a line of text from the input as what the
+// logs put on the status page (an unmatched line, a rule name, a window's label value, an
+// alert's labels and annotation), so escaping is fuzzed too.
+// Input: source name, file path, log text (FuzzedDataProvider strings), then the request bytes.
 // Invariants: the router never throws; unknown paths get 404, other methods than GET/HEAD on
 // known paths 405; the lifecycle paths (/-/reload, /-/quit; not enabled here) answer 403 to
 // POST and PUT and 405 to anything else; Content-Length is the body's size; /api/v1/sources is valid JSON; the
-// status page has the same markup (count of '<') as with a plain source name and path.
+// status page has the same markup (count of '<') as with a plain source name, path and text.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <prometheus/registry.h>
 #include <simdjson.h>
@@ -21,6 +23,7 @@
 #include "http/request_target.h"
 #include "http/router.h"
 #include "metrics/self_metrics.h"
+#include "pipeline/analytics_board.h"
 
 namespace {
 
@@ -62,7 +65,7 @@ void check_response(const Request& request, const Response& response, const Resp
   } else if (route == "/") {
     FUZZ_CHECK(std::count(response.body().begin(), response.body().end(), '<') ==
                    std::count(plain.body().begin(), plain.body().end(), '<'),
-               "the status page escapes source names and file paths");
+               "the status page escapes source names, file paths and what the logs hold");
   }
 }
 
@@ -81,13 +84,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   file.identity = "2049:131:256:0123456789abcdef";
   file.offset = 10, file.size = 20, file.lag = 10;
   source.files.push_back(file);
-  logpulse::pipeline::StatusBoard board;
-  board.publish({source});
+  const std::string text = input.ConsumeRandomLengthString(128);
+  // Plain text of the same length: a line is shown cut, or not, by its length alone.
+  const std::string plain_text(text.size(), 'x');
   logpulse::pipeline::SourceStatus plain_source = source;
   plain_source.name = "app";
   plain_source.files[0].path = "/var/log/app.log";
+  source.rules = {{text, 2, 0}};
+  source.unmatched_samples = {{text, text.size()}};
+  plain_source.rules = {{plain_text, 2, 0}};
+  plain_source.unmatched_samples = {{plain_text, plain_text.size()}};
+  logpulse::pipeline::StatusBoard board;
+  board.publish({source});
   logpulse::pipeline::StatusBoard plain_board;
   plain_board.publish({plain_source});
+  logpulse::pipeline::AnalyticsBoard analytics, plain_analytics;
+  for (const auto* t : {&text, &plain_text}) {
+    logpulse::pipeline::WindowValues window;
+    window.name = "errors_1m";
+    window.rule = "access";
+    window.by = {"status"};
+    window.series = {{{*t}, 0, 3}};
+    logpulse::alert::Alert alert;
+    alert.labels = {{"alertname", "TooManyErrors"}, {"status", *t}};
+    alert.annotations = {{"summary", *t}};
+    alert.state = logpulse::alert::AlertState::kFiring;
+    (t == &text ? analytics : plain_analytics)
+        .publish(std::make_shared<logpulse::pipeline::WindowSnapshot>(std::vector{window},
+                                                                      logpulse::alert::WallTime{}),
+                 {alert}, 1);
+  }
   if (input.ConsumeBool()) {
     board.set_ready();
     plain_board.set_ready();
@@ -97,9 +123,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   logpulse::metrics::SelfMetrics self_metrics(*registry);
   auto source_metrics = self_metrics.for_source(source.name);
   const logpulse::http::Router router(
-      [&] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{registry}; }, board);
+      [&] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{registry}; }, board, {}, &analytics);
   const logpulse::http::Router plain_router(
-      [&] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{registry}; }, plain_board);
+      [&] { return std::vector<std::shared_ptr<const prometheus::Collectable>>{registry}; }, plain_board, {},
+      &plain_analytics);
 
   const std::string stream = input.ConsumeRemainingBytesAsString();
   std::size_t at = 0;

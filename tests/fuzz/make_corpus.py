@@ -148,15 +148,16 @@ def timestamp_seeds():
 
 
 def http_seeds():
-    def seed(request, name=b"nginx", path=b"/var/log/nginx/access.log", ready=True):
-        return fdp_string(name) + fdp_string(path) + request + bytes([1 if ready else 0])
+    def seed(request, name=b"nginx", path=b"/var/log/nginx/access.log", text=b"GET /favicon.ico", ready=True):
+        return fdp_string(name) + fdp_string(path) + fdp_string(text) + request + bytes([1 if ready else 0])
 
     return [
         seed(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9273\r\nUser-Agent: Prometheus/2.42.0\r\n"
              b"Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n"
              b"Accept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n"),
         seed(b"GET /api/v1/sources HTTP/1.1\r\nHost: x\r\n\r\nGET /?refresh=1 HTTP/1.1\r\nHost: x\r\n\r\n",
-             name=b"app \"<b>\"", path=b"/var/log/<script>&\xff.log"),
+             name=b"app \"<b>\"", path=b"/var/log/<script>&\xff.log",
+             text=b"<script>alert(1)</script> & \"q\" \xc3"),
         seed(b"HEAD /-/ready HTTP/1.0\r\n\r\n", ready=False),
         seed(b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
              b"GET /-/healthy HTTP/1.1\r\nConnection: close\r\n\r\n"),

@@ -1,5 +1,6 @@
-// Checks the hot-path promise of window.h: once a label set exists (and its buckets have
-// seen their range of values), add() allocates nothing. Counting needs the global operator
+// Checks hot-path promises: window.h's (once a label set exists and its buckets have seen
+// their range of values, add() allocates nothing) and the matcher's (a line no rule matched
+// allocates nothing once the unmatched-line ring is full). Counting needs the global operator
 // new replaced; this replacement counts only while a test asks it to and otherwise just
 // forwards to malloc, so it changes nothing for the other tests in the binary. Every
 // non-aligned form of new and delete is replaced, so that memory a shared library gets from
@@ -10,6 +11,10 @@
 #include <cstdlib>
 #include <new>
 
+#include <prometheus/registry.h>
+
+#include "config/config_loader.h"
+#include "pipeline/rule_pipeline.h"
 #include "window_support.h"
 
 namespace {
@@ -80,4 +85,52 @@ TEST_CASE("window add() allocates nothing for known label sets, also across rota
     counting = false;
     CHECK(allocations == 0);
   }
+}
+
+namespace {
+// Allocations made by processing `lines` 10 times after a first pass, for a source with
+// `rules` (YAML list items) and status.unmatched_samples `samples`; `recorded` gets how
+// many lines the unmatched ring was given.
+std::size_t matcher_allocations(const std::string& rules_yaml, std::size_t samples, std::uint64_t* recorded) {
+  const config::Config config = config::load_string(
+      "sources: [{name: s, paths: [/dev/null]}]\nstatus: {unmatched_samples: " + std::to_string(samples) +
+          "}\nrules:\n" + rules_yaml,
+      "t.yaml");
+  prometheus::Registry registry;
+  metrics::SelfMetrics self{registry};
+  pipeline::RulePipeline rules(config, self);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 64; ++i) {
+    lines.push_back("a " + std::to_string(i));
+    // Short lines and lines longer than a sample: both reuse the slots' capacity.
+    lines.push_back(i % 2 ? std::string(2000, 'z') : "unmatched " + std::to_string(i));
+  }
+  const std::vector<std::string_view> views(lines.begin(), lines.end());
+  rules.matcher(0).process(views, 0);  // fills the ring, warms RE2's caches and the counters
+  allocations = 0;
+  counting = true;
+  for (int round = 0; round < 10; ++round) rules.matcher(0).process(views, 0, true);
+  counting = false;
+  *recorded = rules.matcher(0).unmatched_samples().recorded();
+  CHECK(rules.matcher(0).unmatched_samples().size() == samples);
+  return allocations;
+}
+}  // namespace
+
+TEST_CASE("matcher: lines no rule matched allocate nothing once the unmatched ring is full") {
+  std::uint64_t recorded = 0;
+  // One rule and a fallback (`unmatched: true`): nothing allocates per line at all.
+  const std::string one = R"(  - {name: a, source: s, match: '^a \d+$', metrics: [{name: a_total, type: counter}]}
+  - {name: rest, source: s, unmatched: true, metrics: [{name: rest_total, type: counter}]}
+)";
+  CHECK(matcher_allocations(one, 4, &recorded) == 0);
+  CHECK(recorded == 11 * 64);
+  // Several rules: RE2::Set::Match allocates its own match set per line; the ring adds nothing.
+  const std::string two = R"(  - {name: a, source: s, match: '^a \d+$', metrics: [{name: a_total, type: counter}]}
+  - {name: b, source: s, match: '^b ', metrics: [{name: b_total, type: counter}]}
+)";
+  const std::size_t without_ring = matcher_allocations(two, 0, &recorded);
+  CHECK(recorded == 0);
+  CHECK(matcher_allocations(two, 4, &recorded) == without_ring);
+  CHECK(recorded == 11 * 64);
 }
