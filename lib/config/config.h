@@ -115,6 +115,14 @@ struct WebConfig {
 
 // windows: one sliding window over a rule's match records (SPEC.md "windows").
 enum class WindowAgg { kCount, kSum, kAvg, kMin, kMax, kRate, kQuantile, kDistinct, kTopk };
+// Each `agg` with its name in the configuration, in enum order.
+inline constexpr std::pair<const char*, WindowAgg> kWindowAggs[] = {
+    {"count", WindowAgg::kCount}, {"sum", WindowAgg::kSum},           {"avg", WindowAgg::kAvg},
+    {"min", WindowAgg::kMin},     {"max", WindowAgg::kMax},           {"rate", WindowAgg::kRate},
+    {"quantile", WindowAgg::kQuantile}, {"distinct", WindowAgg::kDistinct}, {"topk", WindowAgg::kTopk},
+};
+// The configuration's name of `agg` ("count", "quantile", ...).
+constexpr const char* agg_name(WindowAgg agg) { return kWindowAggs[static_cast<int>(agg)].first; }
 
 struct WindowWhere {
   std::string field;    // a capture (or JSON field) of the rule

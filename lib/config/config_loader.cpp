@@ -653,11 +653,6 @@ class Reader {
 
   // One entry of `windows:`; `cfg` holds the rules already read, `earlier` the windows before.
   WindowConfig window(const YAML::Node& node, const Config& cfg, const std::vector<WindowConfig>& earlier) {
-    static const std::pair<std::string_view, WindowAgg> kAggs[] = {
-        {"count", WindowAgg::kCount}, {"sum", WindowAgg::kSum},           {"avg", WindowAgg::kAvg},
-        {"min", WindowAgg::kMin},     {"max", WindowAgg::kMax},           {"rate", WindowAgg::kRate},
-        {"quantile", WindowAgg::kQuantile}, {"distinct", WindowAgg::kDistinct}, {"topk", WindowAgg::kTopk},
-    };
     WindowConfig w;
     std::tie(w.line, w.column) = position(node);
     // Nodes kept for messages once every key is read (a Node assigned over another would
@@ -683,7 +678,7 @@ class Reader {
          }},
         {"agg", [&](const YAML::Node& n) {
            agg_text = scalar(n, "agg");
-           for (const auto& [name, agg] : kAggs)
+           for (const auto& [name, agg] : kWindowAggs)
              if (agg_text == name) {
                w.agg = agg;
                has_agg = true;

@@ -58,21 +58,6 @@ std::string rfc3339_seconds(alert::WallTime t) {
   return text;
 }
 
-const char* agg_name(config::WindowAgg agg) {
-  switch (agg) {
-    case config::WindowAgg::kCount: return "count";
-    case config::WindowAgg::kSum: return "sum";
-    case config::WindowAgg::kAvg: return "avg";
-    case config::WindowAgg::kMin: return "min";
-    case config::WindowAgg::kMax: return "max";
-    case config::WindowAgg::kRate: return "rate";
-    case config::WindowAgg::kQuantile: return "quantile";
-    case config::WindowAgg::kDistinct: return "distinct";
-    case config::WindowAgg::kTopk: return "topk";
-  }
-  return "?";
-}
-
 void rules_table(std::string& out, const pipeline::SourceStatus& source) {
   if (source.rules.empty()) return;
   out += "<table class=\"rules\"><tr><th>rule</th><th>lines matched</th><th>lines/s</th><th>of lines read</th></tr>";
@@ -174,7 +159,7 @@ void windows_section(std::string& out, const pipeline::WindowSnapshot* snapshot)
   out += "<h2>Windows</h2><p>As evaluated at " + rfc3339_seconds(snapshot->at()) + ".</p>";
   for (const pipeline::WindowValues& window : snapshot->windows()) {
     const bool quantile = window.agg == config::WindowAgg::kQuantile;
-    out += "<h3>" + core::html_escape(window.name) + "</h3><p>" + agg_name(window.agg) + " over " +
+    out += "<h3>" + core::html_escape(window.name) + "</h3><p>" + config::agg_name(window.agg) + " over " +
            duration_text(window.over) + " of rule " + core::html_escape(window.rule);
     if (window.late) out += ", " + std::to_string(window.late) + " late line(s) dropped";
     if (window.dropped) out += ", " + std::to_string(window.dropped) + " line(s) of label sets beyond max_series dropped";

@@ -16,21 +16,6 @@ std::string quantile_label(double q) {
   return ec == std::errc() ? std::string(text, end) : std::to_string(q);
 }
 
-const char* agg_text(config::WindowAgg agg) {
-  switch (agg) {
-    case config::WindowAgg::kCount: return "count";
-    case config::WindowAgg::kSum: return "sum";
-    case config::WindowAgg::kAvg: return "avg";
-    case config::WindowAgg::kMin: return "min";
-    case config::WindowAgg::kMax: return "max";
-    case config::WindowAgg::kRate: return "rate (per second)";
-    case config::WindowAgg::kQuantile: return "quantiles";
-    case config::WindowAgg::kDistinct: return "distinct count";
-    case config::WindowAgg::kTopk: return "top k counts";
-  }
-  return "?";
-}
-
 prometheus::ClientMetric gauge_sample(const alert::Labels& labels, double value) {
   prometheus::ClientMetric metric;
   metric.label.reserve(labels.size());
@@ -57,7 +42,7 @@ std::vector<prometheus::MetricFamily> analytics_families(const WindowSnapshot* w
       char over_text[32];
       std::snprintf(over_text, sizeof over_text, "%g", over_s);
       prometheus::MetricFamily family{values.name,
-                                      std::string("Window: ") + agg_text(values.agg) + " over the last " +
+                                      std::string("Window: ") + config::agg_name(values.agg) + " over the last " +
                                           over_text + "s of rule " + values.rule + ".",
                                       prometheus::MetricType::Gauge,
                                       {}};

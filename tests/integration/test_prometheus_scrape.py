@@ -8,9 +8,7 @@ by PID in cleanup.
 """
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import rules_support as rs  # noqa: E402
+import server_process  # noqa: E402
 
 PROMETHEUS = os.environ.get("PROMETHEUS_BIN") or shutil.which("prometheus") or "/usr/bin/prometheus"
 PROMTOOL = os.environ.get("PROMTOOL_BIN") or shutil.which("promtool") or "/usr/bin/promtool"
@@ -39,12 +38,11 @@ def access_lines(n, start=0):
     return "".join(out)
 
 
-class PrometheusServer:
+class PrometheusServer(server_process.ServerProcess):
+    """A Prometheus scraping `targets` every second; port chosen by the OS."""
+
     def __init__(self, tc, tmp, targets):
-        self.tc = tc
-        self.port = None  # chosen by the OS, read from Prometheus' "Listening on" log line
-        self.dir = os.path.join(tmp, "prometheus")
-        os.mkdir(self.dir)
+        super().__init__(tc, "prometheus", os.path.join(tmp, "prometheus"))
         self.config = os.path.join(self.dir, "prometheus.yml")
         with open(self.config, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
@@ -52,64 +50,12 @@ class PrometheusServer:
                     "scrape_configs:\n  - job_name: logpulse\n"
                     "    static_configs:\n      - targets: [%s]\n"
                     % ", ".join('"%s"' % t for t in targets))
-        self.log_path = os.path.join(self.dir, "prometheus.log")
-        self.proc = None
 
     def start(self):
-        cmd = [PROMETHEUS, "--config.file=" + self.config,
-               "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
-               "--web.listen-address=127.0.0.1:0",
-               "--log.level=info"]
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=self._log, start_new_session=True)
-        self.tc.addCleanup(self.stop)
-        harness.wait_for(self._bound_port, timeout=30,
-                         message="prometheus never said where it listens", on_timeout=self.log_tail)
-        harness.wait_for(lambda: self._alive() and self.get("/-/ready")[0] == 200, timeout=30,
-                         message="prometheus never became ready", on_timeout=self.log_tail)
-        return self
-
-    def _bound_port(self):
-        with open(self.log_path, "rb") as f:
-            m = re.search(rb'msg="Listening on" address=127\.0\.0\.1:(\d+)', f.read())
-        if m:
-            self.port = int(m.group(1))
-        return self.port
-
-    def _alive(self):
-        if self.proc.poll() is not None:
-            raise harness._Fatal("prometheus exited with %s\n%s"
-                                 % (self.proc.returncode, self.log_tail()))
-        return True
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-        if getattr(self, "_log", None):
-            self._log.close()
-            self._log = None
-
-    def log_tail(self, n=40):
-        try:
-            with open(self.log_path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-        except OSError:
-            lines = []
-        return "--- prometheus log ---\n%s\n--- end ---" % "\n".join(lines[-n:])
-
-    def get(self, path):
-        try:
-            with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.port, path),
-                                        timeout=5) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
+        return self.start_process([PROMETHEUS, "--config.file=" + self.config,
+                                   "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+                                   "--web.listen-address=127.0.0.1:0",
+                                   "--log.level=info"])
 
     def query(self, expr):
         """Instant query -> list of (labels dict, float value)."""
@@ -127,7 +73,7 @@ class PrometheusServer:
         seen = []
 
         def ok():
-            self._alive()
+            self.alive()
             v = self.scalar(expr)
             seen[:] = [v]
             return v == expected

@@ -12,9 +12,7 @@ binary the Prometheus tests are skipped (exit 77).
 import http.server
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -23,6 +21,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import server_process  # noqa: E402
 import windows_support as ws  # noqa: E402
 from windows_support import req  # noqa: E402
 
@@ -38,60 +37,30 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Prometheus:
+class Prometheus(server_process.ServerProcess):
     """One Prometheus on 127.0.0.1:`port`, a remote-write receiver, TSDB in `directory`."""
 
     def __init__(self, tc, directory):
-        self.tc = tc
-        self.dir = directory
+        super().__init__(tc, "prometheus", directory)
         os.makedirs(os.path.join(self.dir, "tsdb"), exist_ok=True)
         self.config = os.path.join(self.dir, "prometheus.yml")
         with open(self.config, "w") as f:
             f.write("scrape_configs: []\n")
-        self.log_path = os.path.join(self.dir, "prometheus.log")
-        self.port = free_port()
-        self.proc = None
-        tc.addCleanup(self.kill)
+        self.fixed_port = free_port()  # restarts reuse it: the URL logpulse sends to
 
     @property
     def write_url(self):
-        return "http://127.0.0.1:%d/api/v1/write" % self.port
+        return "http://127.0.0.1:%d/api/v1/write" % self.fixed_port
 
     def start(self):
         if not os.access(PROMETHEUS, os.X_OK):
             self.tc.skipTest("%s not found: install Debian's prometheus "
                              "(scripts/install-deps.sh --test)" % PROMETHEUS)
-        cmd = [PROMETHEUS, "--config.file=" + self.config,
-               "--storage.tsdb.path=" + os.path.join(self.dir, "tsdb"),
-               "--web.listen-address=127.0.0.1:%d" % self.port,
-               "--web.enable-remote-write-receiver", "--log.level=info"]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                         start_new_session=True)
-        harness.wait_for(lambda: self._alive() and self._ready(), timeout=60,
-                         message="prometheus never became ready", on_timeout=self.log_tail)
-        return self
-
-    def _alive(self):
-        if self.proc.poll() is not None:
-            raise harness._Fatal("prometheus exited with %s\n%s" % (self.proc.returncode, self.log_tail()))
-        return True
-
-    def _ready(self):
-        try:
-            with urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % self.port, timeout=2) as r:
-                return r.status == 200
-        except OSError:
-            return False
-
-    def stop(self):
-        os.kill(self.proc.pid, signal.SIGTERM)
-        self.tc.assertEqual(self.proc.wait(30), 0, self.log_tail())
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        return self.start_process([PROMETHEUS, "--config.file=" + self.config,
+                                   "--storage.tsdb.path=" + os.path.join(self.dir, "tsdb"),
+                                   "--web.listen-address=127.0.0.1:%d" % self.fixed_port,
+                                   "--web.enable-remote-write-receiver", "--log.level=info"],
+                                  self.fixed_port)
 
     def query(self, expr, at=None):
         """The instant vector of `expr` (at Unix time `at`): [(labels, value)]."""
@@ -102,14 +71,6 @@ class Prometheus:
         with urllib.request.urlopen(url, timeout=5) as r:
             body = json.load(r)
         return [(s["metric"], float(s["value"][1])) for s in body["data"]["result"]]
-
-    def log_tail(self, n=30):
-        try:
-            with open(self.log_path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-        except OSError:
-            lines = []
-        return "--- prometheus log ---\n%s\n--- end ---" % "\n".join(lines[-n:])
 
 
 class Refuser(http.server.BaseHTTPRequestHandler):

@@ -12,16 +12,14 @@ import json
 import math
 import os
 import re
-import signal
-import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import server_process  # noqa: E402
 import rules_support as rs  # noqa: E402
 
 # "METHOD STATUS MS CLIENT", e.g. "GET 500 12.25 10.0.0.7".
@@ -173,7 +171,7 @@ def require_alertmanager(tc):
                     % ALERTMANAGER)
 
 
-class Alertmanager:
+class Alertmanager(server_process.ServerProcess):
     """One Alertmanager on 127.0.0.1, clustering off, storage in `directory`.
 
     start() with port 0 lets the OS choose (read from its "Listening on" log line);
@@ -181,108 +179,24 @@ class Alertmanager:
     asserts a clean exit; the test's cleanup kills whatever is still running."""
 
     def __init__(self, tc, directory):
-        self.tc = tc
-        self.dir = directory
+        super().__init__(tc, "alertmanager", directory)
         os.makedirs(os.path.join(self.dir, "data"), exist_ok=True)
         self.config = os.path.join(self.dir, "alertmanager.yml")
         with open(self.config, "w") as f:
             f.write(ALERTMANAGER_YML)
-        self.log_path = os.path.join(self.dir, "alertmanager.log")
-        self.port = None
-        self.proc = None
-        self._log = None
-        self._log_start = 0
-        tc.addCleanup(self._kill)
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
 
     def start(self, port=0):
         require_alertmanager(self.tc)
-        cmd = [ALERTMANAGER, "--config.file=" + self.config,
-               "--storage.path=" + os.path.join(self.dir, "data"),
-               "--web.listen-address=127.0.0.1:%d" % port,
-               "--cluster.listen-address=",
-               "--log.level=info"]
-        self._log = open(self.log_path, "ab")
-        self._log.write(("\n===== start: %s\n" % " ".join(cmd)).encode())
-        self._log.flush()
-        self._log_start = self._log.tell()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=self._log, start_new_session=True)
-        self.port = None
-        harness.wait_for(self._bound_port, timeout=30,
-                         message="alertmanager never said where it listens",
-                         on_timeout=self.log_tail)
-        if port:
-            self.tc.assertEqual(self.port, port, "alertmanager bound another port")
-        harness.wait_for(lambda: self._alive() and self._get("/-/ready")[0] == 200,
-                         timeout=30, message="alertmanager never became ready",
-                         on_timeout=self.log_tail)
-        return self
-
-    def _bound_port(self):
-        self._alive()
-        with open(self.log_path, "rb") as f:
-            f.seek(self._log_start)
-            m = re.search(rb'msg="Listening on" address=127\.0\.0\.1:(\d+)', f.read())
-        if m:
-            self.port = int(m.group(1))
-        return self.port
-
-    def _alive(self):
-        if self.proc.poll() is not None:
-            raise harness._Fatal("alertmanager exited with %s\n%s"
-                                 % (self.proc.returncode, self.log_tail()))
-        return True
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        """SIGTERM; asserts that it exits 0 within 10 s."""
-        self.tc.assertTrue(self.running(), "alertmanager is not running")
-        os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            code = self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self._kill()
-            self.tc.fail("alertmanager did not exit within 10s of SIGTERM\n" + self.log_tail())
-        self._close_log()
-        self.tc.assertEqual(code, 0, "alertmanager exit code\n" + self.log_tail())
-
-    def _kill(self):
-        if self.running():
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-        self._close_log()
-
-    def _close_log(self):
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def log_tail(self, n=40):
-        try:
-            with open(self.log_path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-        except OSError:
-            lines = []
-        return "--- alertmanager log (%s) ---\n%s\n--- end ---" % (
-            self.log_path, "\n".join(lines[-n:]))
-
-    def _get(self, path):
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=5) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
+        return self.start_process([ALERTMANAGER, "--config.file=" + self.config,
+                                   "--storage.path=" + os.path.join(self.dir, "data"),
+                                   "--web.listen-address=127.0.0.1:%d" % port,
+                                   "--cluster.listen-address=",
+                                   "--log.level=info"], port)
 
     def alerts(self, alertname=None):
         """GET /api/v2/alerts (the active ones), optionally only those named `alertname`."""
-        self._alive()
-        status, body = self._get("/api/v2/alerts")
+        self.alive()
+        status, body = self.get("/api/v2/alerts")
         if status != 200:
             raise AssertionError("alertmanager GET /api/v2/alerts -> %d %r" % (status, body))
         alerts = json.loads(body)
