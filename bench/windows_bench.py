@@ -387,22 +387,66 @@ def run_timed(cmd, out_path, work):
     return {"wall": wall, "cpu": float(last[1]) + float(last[2]), "rss_kb": int(last[3]), "rc": rc}
 
 
+def cost_variants(drop_one):
+    """(label, client capture, windows) of section 1; the first is the reference."""
+    variants = [
+        ("access.yaml + client capture, no windows", True, []),
+        ("access.yaml + client capture + 5 windows", True, WINDOWS),
+        ("access.yaml as it is (no client capture)", False, []),
+    ]
+    if drop_one:
+        for name, _ in WINDOWS:
+            variants.append(("5 windows minus %s" % name, True, [w for w in WINDOWS if w[0] != name]))
+        for w in WINDOWS:
+            variants.append(("%s alone" % w[0], True, [w]))
+    return variants
+
+
+def instructions(args, work, binary):
+    """Each configuration of section 1 once under valgrind --tool=callgrind on the 200,000-line
+    workload: instructions executed, which the load of the machine does not change (cache
+    misses and stalls are not in it)."""
+    log_path, _, st = ensure_workload(work, 200_000)
+    lines = st["valid"] + st["malformed"]
+    d = os.path.join(work, "windows-instructions")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    out = []
+    for i, (label, cap, wins) in enumerate(cost_variants(args.drop_one)):
+        cfg = access_config(os.path.join(d, "v%d.yaml" % i), os.path.join(d, "state"), log_path, cap, wins)
+        r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + os.path.join(d, "cg.out"),
+                            binary, "-c", cfg, "--once", "--threads", "1", log_path],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        m = re.search(r"Collected : (\d+)", r.stderr)
+        if r.returncode != 0 or not m:
+            log("  valgrind failed on %s (rc %d): %s" % (label, r.returncode, r.stderr[-500:]))
+            return None
+        out.append((label, int(m.group(1))))
+        log("  %-48s %s instructions, %s per line" % (label, fmt_int(int(m.group(1))),
+                                                        fmt_int(int(m.group(1)) / lines)))
+    shutil.rmtree(d, ignore_errors=True)
+    return {"lines": lines, "rows": out}
+
+
+def print_instructions(ins):
+    rows = ins["rows"]
+    base = rows[0][1]
+    log()
+    log("=== 1b. instructions executed (valgrind --tool=callgrind, %s lines, one run each; independent of the "
+        "machine's load, but blind to cache misses)" % fmt_int(ins["lines"]))
+    log("| rules | instructions per line | vs no windows | added per line |")
+    log("| --- | ---: | ---: | ---: |")
+    for label, n in rows:
+        log("| %s | %s | %.3f | %+d |" % (label, fmt_int(n / ins["lines"]), n / base, round((n - base) / ins["lines"])))
+
+
 def cost(args, work, binary, log_path, stats_path, st, exact, floors):
     lines = st["valid"] + st["malformed"]
     d = os.path.join(work, "windows-cost")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     state = os.path.join(d, "state")
-    variants = [
-        ("access.yaml + client capture, no windows", True, []),
-        ("access.yaml + client capture + 5 windows", True, WINDOWS),
-        ("access.yaml as it is (no client capture)", False, []),
-    ]
-    if args.drop_one:
-        for name, _ in WINDOWS:
-            variants.append(("5 windows minus %s" % name, True, [w for w in WINDOWS if w[0] != name]))
-        for w in WINDOWS:
-            variants.append(("%s alone" % w[0], True, [w]))
+    variants = cost_variants(args.drop_one)
     cmds = []
     for i, (label, cap, wins) in enumerate(variants):
         cfg = access_config(os.path.join(d, "v%d.yaml" % i), state, log_path, cap, wins)
@@ -909,6 +953,9 @@ def main():
                     help="memory (b): lines after the 100,000 distinct clients (default 400,000)")
     ap.add_argument("--drop-one", action="store_true",
                     help="section 1 also runs the 5 windows minus each one, and each window alone")
+    ap.add_argument("--instructions", action="store_true",
+                    help="section 1 also counts instructions under valgrind (callgrind) on 200,000 lines, "
+                    "about 30 s per configuration")
     ap.add_argument("--alertmanager", default=os.environ.get("LOGPULSE_ALERTMANAGER_BIN",
                                                              "/usr/bin/prometheus-alertmanager"))
     ap.add_argument("--skip", action="append", default=[], choices=["cost", "latency", "memory"])
@@ -943,6 +990,12 @@ def main():
             floors = build_floors(work)
             out["cost"] = cost(args, work, binary, log_path, stats_path, st, exact, floors)
             load["cost"] = loadavg()
+            if args.instructions:
+                if shutil.which("valgrind"):
+                    log("instructions under valgrind (load %s) ..." % loadavg())
+                    out["instructions"] = instructions(args, work, binary)
+                else:
+                    log("--instructions: no valgrind; not run")
         if "latency" not in args.skip:
             if os.access(args.alertmanager, os.X_OK):
                 out["latency"] = latency(args, work, binary)
@@ -964,6 +1017,8 @@ def main():
     log("load average after each section: %s" % ", ".join("%s %s" % kv for kv in load.items() if kv[0] != "start"))
     if "cost" in out:
         print_cost(out["cost"], args.runs)
+    if out.get("instructions"):
+        print_instructions(out["instructions"])
     if "latency" in out:
         print_latency(out["latency"])
     if "memory" in out:
