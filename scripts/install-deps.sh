@@ -32,6 +32,9 @@ test_pkgs=(
   clang libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (scripts/fuzz.sh)
   llvm                      # llvm-symbolizer: function names and lines in sanitizer reports
   prometheus-alertmanager   # alert delivery tests against a real Alertmanager
+  podman                    # builds the Dockerfile and runs the image (test_container.py)
+  runc                      # podman's runtime there: crun refuses hybrid cgroup hierarchies
+  debootstrap               # the Debian 12 base image that test imports in place of a pull
 )
 
 bench_pkgs=(
