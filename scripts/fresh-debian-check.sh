@@ -75,35 +75,7 @@ mount_into() { # mount_into TARGET mount-args...
 }
 
 # --- the mirror, from this machine's apt sources ------------------------------------
-# The first enabled "deb" entry for bookworm itself (not -updates or -security), in
-# deb822 (.sources) or one-line (.list) format.
-mirror_from_sources() {
-  local f
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f $f ]] || continue
-    awk '$1 == "deb" {
-           i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-           if ($(i + 1) == "bookworm") { print $i; exit }
-         }' "$f"
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f $f ]] || continue
-    awk 'function flush() {
-           if (types ~ /(^| )deb( |$)/ && suites ~ /(^| )bookworm( |$)/ && enabled != "no" && uri != "")
-             { print uri; done = 1 }
-           types = suites = uri = enabled = ""
-         }
-         /^[ \t]*$/ { flush(); if (done) exit; next }
-         /^#/ { next }
-         tolower($1) == "types:" { types = substr($0, index($0, ":") + 1) " " }
-         tolower($1) == "suites:" { suites = substr($0, index($0, ":") + 1) " " }
-         tolower($1) == "uris:" { uri = $2 }
-         tolower($1) == "enabled:" { enabled = tolower($2) }
-         END { if (!done) flush() }' "$f"
-  done
-}
-mirror=$(mirror_from_sources | head -n 1)
-[[ -n $mirror ]] || die "no enabled 'deb ... bookworm' source in /etc/apt/sources.list{,.d/}"
+mirror=$(bash "$root/scripts/debian-mirror.sh") || exit 2
 
 # --- the chroot ------------------------------------------------------------------------
 unmount_stale
@@ -137,14 +109,7 @@ mkdir -p -- "$logs"
 # The chroot reaches the network the way this machine does: same name resolution, same
 # apt sources, and the Acquire:: settings (proxy, validity of snapshot Release files).
 cp -- /etc/resolv.conf "$dir/etc/resolv.conf"
-rm -f -- "$dir/etc/apt/sources.list" "$dir"/etc/apt/sources.list.d/*
-for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-  [[ -f $f ]] && cp -- "$f" "$dir/etc/apt/sources.list.d/host-${f##*/}"
-done
-for f in /etc/apt/apt.conf.d/*; do
-  [[ -f $f ]] && grep -qE 'Acquire::([a-z]+::)?(Proxy|Check-Valid-Until|Check-Date)' "$f" &&
-    cp -- "$f" "$dir/etc/apt/apt.conf.d/${f##*/}"
-done
+bash "$root/scripts/debian-mirror.sh" --apt-into "$dir" || exit 2
 
 mount_into /proc -t proc proc
 mount_into /sys --bind /sys
