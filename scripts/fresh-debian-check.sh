@@ -9,11 +9,12 @@
 # that the scripts install everything they need.
 #
 # Steps: installs debootstrap with apt if missing; makes the chroot from the Debian mirror
-# this machine's apt sources name (read at run time); gives the chroot the same apt
-# sources (and the Acquire:: settings they need); mounts /proc, /sys, /dev, /dev/pts and
-# /dev/shm into it; puts a fresh `git clone` of this checkout's HEAD (committed files only)
-# at /root/logpulse, with a copy of ../shared beside it as CI has; then runs there,
-# without a terminal and with CI=true:
+# this machine's apt sources name (read at run time, scripts/debian-mirror.sh); gives the
+# chroot the same apt sources (and the Acquire:: settings they need); bind-mounts it onto
+# itself (so that its "/" is a mount point, as podman needs) and mounts /proc, /sys, /dev,
+# /dev/pts and /dev/shm into it; puts a fresh `git clone` of this checkout's HEAD
+# (committed files only) at /root/logpulse, with a copy of ../shared beside it as CI has;
+# then runs there, without a terminal and with CI=true:
 #   (a) bash scripts/demo.sh --smoke   starts the demo, waits for http_requests_total on
 #                                      /metrics, stops it
 #   (b) bash scripts/test.sh           installs, builds, runs the whole suite
@@ -60,7 +61,8 @@ unmount_stale() {
   local m
   while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-  done < <(awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r)
+  done < <(awk -v d="$dir" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts |
+    sort -r)
 }
 trap unmount_all EXIT
 trap 'exit 130' INT
@@ -111,6 +113,9 @@ mkdir -p -- "$logs"
 cp -- /etc/resolv.conf "$dir/etc/resolv.conf"
 bash "$root/scripts/debian-mirror.sh" --apt-into "$dir" || exit 2
 
+# The chroot's "/" a mount point of its own, as on a real machine: podman (the container
+# test) remounts "/" private to unpack an image layer, which fails on a plain directory.
+mount_into "" --bind "$dir"
 mount_into /proc -t proc proc
 mount_into /sys --bind /sys
 mount_into /dev --bind /dev
