@@ -15,7 +15,7 @@
 set -u
 
 listen_file=${LOGPULSE_STATE_DIR:-/var/lib/logpulse}/listen
-if ! IFS= read -r address <"$listen_file" || [[ -z $address ]]; then
+if ! { IFS= read -r address <"$listen_file"; } 2>/dev/null || [[ -z $address ]]; then
   echo "logpulse-healthcheck: no address in $listen_file (not listening yet?)" >&2
   exit 1
 fi
@@ -27,7 +27,7 @@ case $host in
   "["*"]") host=${host#[} host=${host%]} ;;
 esac
 
-if ! exec 3<>"/dev/tcp/$host/$port"; then
+if ! { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null; then
   echo "logpulse-healthcheck: cannot connect to $address" >&2
   exit 1
 fi
