@@ -36,6 +36,9 @@ test_pkgs=(
   llvm                      # llvm-symbolizer: function names and lines in sanitizer reports
   prometheus-alertmanager   # alert delivery tests against a real Alertmanager
   chromium                  # the status page test renders / in a headless browser
+  podman                    # builds the Dockerfile and runs the image (test_container.py)
+  runc                      # podman's runtime there: crun refuses hybrid cgroup hierarchies
+  debootstrap               # the Debian 12 base image that test imports in place of a pull
 )
 
 bench_pkgs=(

@@ -9,6 +9,9 @@
 #   4. the AddressSanitizer + UBSan daemon (build-asan/): test_race.py and a few integration
 #      tests, windows and alerts among them
 #   5. fuzzing: scripts/fuzz.sh (each libFuzzer target for FUZZ_SECONDS, default 20 s)
+#   6. the container image: tests/integration/test_container.py (ctest label "slow", left
+#      out of stage 2) debootstraps a Debian 12 base, builds the Dockerfile with podman
+#      (no registry), runs the image with podman, prints the phases' times and its size
 # Every build is a unity build of lib/ and daemon/ (LOGPULSE_UNITY_BUILD): the four builds are
 # most of the suite's time on a 2-core machine. Each stage prints its wall time. Exits
 # non-zero on the first failure. Stage 2 ends with the list of skipped tests and why (a test
@@ -40,15 +43,18 @@ stage_end "release build"
 
 stage_begin "unit and integration tests"
 status=0
-(cd build && ctest --output-on-failure --timeout 300 -j "$jobs") || status=$?
+(cd build && ctest --output-on-failure --timeout 300 -j "$jobs" -LE slow) || status=$?
 
 # ctest lists skipped test files ("Not Run (Skipped)"); the reasons are in their output,
 # which ctest keeps in LastTest.log: a test prints one line per skipped test case.
-echo "== skipped tests"
-if ! grep -h '^logpulse-test-skipped: ' build/Testing/Temporary/LastTest.log 2>/dev/null |
-  sed 's/^logpulse-test-skipped: /  /' | sort -u | grep .; then
-  echo "  none"
-fi
+skipped_tests() {
+  echo "== skipped tests"
+  if ! grep -h '^logpulse-test-skipped: ' build/Testing/Temporary/LastTest.log 2>/dev/null |
+    sed 's/^logpulse-test-skipped: /  /' | sort -u | grep .; then
+    echo "  none"
+  fi
+}
+skipped_tests
 [[ $status -eq 0 ]] || exit "$status"
 stage_end "unit and integration tests"
 
@@ -81,3 +87,12 @@ stage_end "AddressSanitizer + UBSan"
 stage_begin "fuzzing"
 FUZZ_BUILD_DIR=build-asan bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 stage_end "fuzzing"
+
+# Last: the slowest stage, and the one that needs the Debian mirror most (a base image and
+# the build stage's packages). -V shows its phases' times and the image size.
+stage_begin "container image (debootstrap, podman build, run)"
+status=0
+(cd build && ctest -V -L slow) || status=$?
+skipped_tests
+[[ $status -eq 0 ]] || exit "$status"
+stage_end "container image"
