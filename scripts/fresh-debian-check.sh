@@ -11,10 +11,11 @@
 # Steps: installs debootstrap with apt if missing; makes the chroot from the Debian mirror
 # this machine's apt sources name (read at run time, scripts/debian-mirror.sh); gives the
 # chroot the same apt sources (and the Acquire:: settings they need); bind-mounts it onto
-# itself (so that its "/" is a mount point, as podman needs) and mounts /proc, /sys, /dev,
-# /dev/pts and /dev/shm into it; puts a fresh `git clone` of this checkout's HEAD
-# (committed files only) at /root/logpulse, with a copy of ../shared beside it as CI has;
-# then runs there, without a terminal and with CI=true:
+# itself (so that its "/" is a mount point, as podman needs) and mounts /proc, /sys (with
+# the cgroup file systems under it, for runc), /dev, /dev/pts and /dev/shm into it; puts a
+# fresh `git clone` of this checkout's HEAD (committed files only) at /root/logpulse, with
+# a copy of ../shared beside it as CI has; then runs there, without a terminal and with
+# CI=true:
 #   (a) bash scripts/demo.sh --smoke   starts the demo, waits for http_requests_total on
 #                                      /metrics, stops it
 #   (b) bash scripts/test.sh           installs, builds, runs the whole suite
@@ -51,7 +52,7 @@ mounted=()
 unmount_all() {
   local i
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-    umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" 2>/dev/null ||
+    umount -R "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" 2>/dev/null ||
       printf 'fresh-debian-check: could not unmount %s\n' "${mounted[i]}" >&2
   done
   mounted=()
@@ -117,7 +118,11 @@ bash "$root/scripts/debian-mirror.sh" --apt-into "$dir" || exit 2
 # test) remounts "/" private to unpack an image layer, which fails on a plain directory.
 mount_into "" --bind "$dir"
 mount_into /proc -t proc proc
-mount_into /sys --bind /sys
+# Recursive, so that the cgroup file systems under /sys/fs/cgroup come along (runc, in the
+# container test, needs them); a slave, so that unmounting it here unmounts nothing of the
+# machine's.
+mount_into /sys --rbind /sys
+mount --make-rslave "$dir/sys"
 mount_into /dev --bind /dev
 mount_into /dev/pts --bind /dev/pts
 [[ -d /dev/shm ]] && mount_into /dev/shm --bind /dev/shm
