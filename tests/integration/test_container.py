@@ -23,7 +23,9 @@ compiler or -dev package; in a container it runs as uid 10001 (groups 10001 and 
 PID 1, reads the adm-group log and counts lines appended to it on /metrics;
 `podman healthcheck run` (the image's HEALTHCHECK command) says healthy; `podman stop`
 (SIGTERM) makes it write its checkpoint into the volume and exit 0; the same check then
-fails. Prints the time of each phase and the image size.
+fails. Where `podman exec` cannot work (in a chroot, runc cannot pivot_root), the health
+command runs in a container of its own on the volume and the test is reported skipped.
+Prints the time of each phase and the image size.
 
 Needs root (debootstrap, rootful podman): skipped otherwise. Everything lives under
 LOGPULSE_CONTAINER_WORKDIR (ctest: BUILD/tests/container-test), podman's storage included
@@ -366,6 +368,8 @@ class ContainerImage(unittest.TestCase):
             tar.wait()
         for name in bases[1:]:
             cls.podman("tag", first, qualified(name))
+        cls.base_size = int(cls.podman("image", "inspect", "--format", "{{.Size}}", first)
+                            .stdout.decode().strip())
         remove_tree(base)
         cls.phase("import as %s" % ", ".join(bases), started)
 
@@ -392,7 +396,8 @@ class ContainerImage(unittest.TestCase):
         run(["tar", "-x", "-f", export, "-C", cls.rootfs, "--numeric-owner"])
         os.unlink(export)
         cls.phase("export", started)
-        say("image size: %d bytes (%.1f MiB)" % (cls.size, cls.size / 1048576))
+        say("image size: %d bytes (%.1f MiB; the stand-in base: %.1f MiB)"
+            % (cls.size, cls.size / 1048576, cls.base_size / 1048576))
 
     @classmethod
     def _slim(cls, base):
@@ -563,11 +568,34 @@ class ContainerImage(unittest.TestCase):
             % (APPENDED_LINES, time.monotonic() - started))
 
         # The image's HEALTHCHECK, run by podman in the container as the runtime runs it.
+        health = self.healthcheck["Test"]
+        command = health[1:] if health[0] == "CMD" else ["/bin/sh", "-c", health[1]]
         check = subprocess.run(self.podman_command("healthcheck", "run", RUN_NAME),
                                capture_output=True, env=self.podman_env(), timeout=60)
-        self.assertEqual(check.returncode, 0, "podman healthcheck run: exit %d: %s\n%s"
-                         % (check.returncode, (check.stdout + check.stderr).decode(), tail()))
-        say("podman healthcheck run: healthy")
+        exec_fails = None
+        if check.returncode != 0:  # it says only "unhealthy": run the command to see why
+            again = subprocess.run(self.podman_command("exec", RUN_NAME, *command),
+                                   capture_output=True, env=self.podman_env(), timeout=60)
+            output = (again.stdout + again.stderr).decode()
+            # In a chroot (scripts/fresh-debian-check.sh runs the suite in one) runc cannot
+            # pivot_root, and `runc exec` lands outside the container's root: it cannot
+            # even chdir to the WORKDIR. Then the command runs in a container of its own on
+            # the volume, and the test is reported skipped at its end.
+            if "chdir to cwd" not in output:
+                self.fail("podman healthcheck run: exit %d: %s\npodman exec %s: exit %d: %s\n%s"
+                          % (check.returncode, (check.stdout + check.stderr).decode(),
+                             " ".join(command), again.returncode, output, tail()))
+            exec_fails = output.strip().splitlines()[-1]
+            sibling = subprocess.run(
+                self.podman_command(*(RUN_FLAGS + ["--rm", "-v", "%s:/var/lib/logpulse" % VOLUME,
+                                                   "--entrypoint", command[0], IMAGE]
+                                      + command[1:])),
+                capture_output=True, env=self.podman_env(), timeout=60)
+            self.assertEqual(sibling.returncode, 0, "%s in a container of its own: exit %d: %s"
+                             % (" ".join(command), sibling.returncode,
+                                (sibling.stdout + sibling.stderr).decode()))
+        say("the health check in a container of its own: exit 0" if exec_fails
+            else "podman healthcheck run: healthy")
 
         # podman stop sends the image's STOPSIGNAL (SIGTERM) to PID 1, SIGKILL after 30 s.
         stopping = time.monotonic()
@@ -584,8 +612,6 @@ class ContainerImage(unittest.TestCase):
 
         # With logpulse gone, the same check fails: run it in a container of its own on the
         # volume, whose listen file names the closed port.
-        health = self.healthcheck["Test"]
-        command = health[1:] if health[0] == "CMD" else ["/bin/sh", "-c", health[1]]
         after = subprocess.run(
             self.podman_command(*(RUN_FLAGS + ["--rm", "-v", "%s:/var/lib/logpulse" % VOLUME,
                                                "--entrypoint", command[0], IMAGE]
@@ -593,6 +619,10 @@ class ContainerImage(unittest.TestCase):
             capture_output=True, env=self.podman_env(), timeout=60)
         self.assertNotEqual(after.returncode, 0, "the health check passes with logpulse stopped")
         self.assertIn(b"logpulse-healthcheck: cannot connect", after.stderr)
+        if exec_fails:
+            self.skipTest("podman healthcheck run: podman exec fails (%s), as in a chroot; "
+                          "the image's health command passed in a container of its own on the "
+                          "volume instead" % exec_fails)
 
 
 if __name__ == "__main__":
