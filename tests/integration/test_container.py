@@ -9,7 +9,10 @@ caches, an empty /dev) and imported under both names. `podman build --isolation=
 HEALTHCHECK); apt inside the build reaches the same Debian mirror through the sources the
 base carries.
 
-Then `podman run` starts it, with the image's ENTRYPOINT, CMD, USER and WORKDIR, a named
+Then the image runs twice. First as the issue asks, with no OCI runtime: its filesystem
+(`podman create` + `podman export`) runs ENTRYPOINT + CMD as its USER in a chroot, in mount
+and PID namespaces of their own (unshare), with a log directory and a state directory bound
+in; the HEALTHCHECK command runs in the same filesystem. Then `podman run` starts it, with the image's ENTRYPOINT, CMD, USER and WORKDIR, a named
 volume at /var/lib/logpulse, a host log directory mounted read-only at /logs (the log
 owned root:adm 0640, as Debian keeps /var/log), and the image's own configuration mounted
 over itself with one change, `listen: ["127.0.0.1:0"]` (the port comes from the listen
@@ -39,6 +42,7 @@ import json
 import os
 import re
 import resource
+import shlex
 import shutil
 import signal
 import subprocess
@@ -448,7 +452,184 @@ class ContainerImage(unittest.TestCase):
                 except OSError:
                     pass
 
+    # ------------------------------------------------------------------ shared by the runs
+
+    def loopback_config(self):
+        """The image's configuration, but on a loopback port the OS picks (the port comes
+        from the listen file), written beside the work files to be mounted over it."""
+        with open(os.path.join(self.rootfs, "etc/logpulse/logpulse.yaml")) as f:
+            config, n = re.subn(r"(?m)^listen:.*$", 'listen: ["127.0.0.1:0"]', f.read())
+        self.assertEqual(n, 1, "no top-level listen: in the image's configuration")
+        self.assertIn("state_dir: /var/lib/logpulse", config)
+        self.assertIn('paths: ["/logs/*.log"]', config)
+        config_path = os.path.join(self.work, "logpulse.yaml")
+        with open(config_path, "w") as f:
+            f.write(config)
+        os.chmod(config_path, 0o644)
+        return config_path
+
+    def adm_log(self, name):
+        """A host's log as Debian keeps them, root:adm 0640, in a new directory `name` to
+        be mounted read-only at /logs. Its 5 lines are there before logpulse starts, so they
+        are not counted (start_at: end)."""
+        adm = next(int(g[2]) for g in passwd_entries(self.rootfs, "group") if g[0] == "adm")
+        logs = os.path.join(self.work, name)
+        os.mkdir(logs)
+        os.chmod(logs, 0o755)
+        log = os.path.join(logs, "app.log")
+        with open(log, "w") as f:
+            f.write("".join("before start %d\n" % i for i in range(5)))
+        os.chown(log, 0, adm)
+        os.chmod(log, 0o640)
+        return logs, log
+
+    def append_and_count(self, log, port, alive, on_timeout):
+        """Appends APPENDED_LINES to `log` and waits for /metrics to count exactly them;
+        alive() raises when the daemon has gone."""
+        with open(log, "a") as f:
+            for i in range(APPENDED_LINES):
+                f.write("appended %d: GET /index.html 200\n" % i)
+
+        def read_total():
+            alive()
+            status, _, body = harness._http(port, "GET", "/metrics")
+            self.assertEqual(status, 200)
+            metrics = harness.Metrics(harness.parse_metrics(body.decode("utf-8")))
+            return metrics.get_value("logpulse_lines_read_total", source="logs")
+        harness.wait_for(lambda: read_total() == APPENDED_LINES, WAIT,
+                         message=lambda: "logpulse_lines_read_total{source=\"logs\"} is %s, "
+                         "expected %d" % (read_total(), APPENDED_LINES), on_timeout=on_timeout)
+
+    def health_command(self):
+        """The image's HEALTHCHECK command as an argument list."""
+        health = self.healthcheck["Test"]
+        return health[1:] if health[0] == "CMD" else ["/bin/sh", "-c", health[1]]
+
+    def chroot_command(self, binds, command, pid_namespace=False):
+        """`command` run as the image's USER in its WORKDIR, chrooted into the exported
+        filesystem, in a mount namespace of its own that holds `binds` ([(host path, path
+        in the image, read only?)]), a /dev tmpfs with the usual device nodes and, with
+        pid_namespace, a PID namespace of its own with its /proc, whose PID 1 is `command`
+        (exec'd through chroot and env, so it is unshare's child)."""
+        uid, gid, groups, _ = resolve_user(self.rootfs, self.config["User"])
+        root = self.rootfs
+        steps = ["set -e", "mount --make-rprivate /",
+                 "mount -t tmpfs -o mode=0755,nosuid tmpfs %s/dev" % root]
+        for node in ("null", "zero", "full", "random", "urandom", "tty"):
+            steps += ["touch %s/dev/%s" % (root, node),
+                      "mount --bind /dev/%s %s/dev/%s" % (node, root, node)]
+        for host, inside, read_only in binds:
+            target = root + inside
+            steps.append(("mkdir -p %s" if os.path.isdir(host) else "touch %s") % target)
+            steps.append("mount --bind %s %s" % (host, target))
+            if read_only:
+                steps.append("mount -o remount,bind,ro %s" % target)
+        if pid_namespace:
+            steps.append("mount -t proc proc %s/proc" % root)
+        workdir = self.config.get("WorkingDir") or "/"
+        steps.append("exec chroot --userspec=%d:%d --groups=%s %s env --chdir=%s %s"
+                     % (uid, gid, ",".join(map(str, groups)), root, workdir,
+                        " ".join(shlex.quote(a) for a in command)))
+        flags = ["--mount"] + (["--pid", "--fork", "--kill-child"] if pid_namespace else [])
+        return ["unshare"] + flags + ["sh", "-c", "\n".join(steps)]
+
     # ------------------------------------------------------------------ the tests
+
+    def test_exported_filesystem_runs_in_a_chroot_as_its_user(self):
+        """The issue's way, which needs no OCI runtime: the image's filesystem (podman
+        create + export) runs ENTRYPOINT + CMD as its USER in a chroot, with a log mounted
+        in read-only and a state directory at the volume's path; it counts lines, the
+        HEALTHCHECK command passes in the same chroot, SIGTERM makes it write its checkpoint
+        and exit 0, and the health command then fails."""
+        uid, gid, groups, _ = resolve_user(self.rootfs, self.config["User"])
+        config_path = self.loopback_config()
+        logs, log = self.adm_log("chroot-logs")
+        state = os.path.join(self.work, "chroot-state")
+        os.mkdir(state, 0o750)
+        os.chown(state, uid, gid)
+        volume = next(iter(self.config.get("Volumes") or {"/var/lib/logpulse": {}}))
+        binds = [(logs, "/logs", True), (config_path, "/etc/logpulse/logpulse.yaml", True),
+                 (state, volume, False)]
+        entry = (self.config.get("Entrypoint") or []) + (self.config.get("Cmd") or [])
+        stderr_path = os.path.join(self.work, "chroot.stderr")
+        stderr = open(stderr_path, "wb")
+        self.addCleanup(stderr.close)
+        proc = subprocess.Popen(self.chroot_command(binds, entry, pid_namespace=True),
+                                stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
+
+        def stop():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.addCleanup(stop)
+
+        def tail():
+            with open(stderr_path, "rb") as f:
+                return "--- chroot output ---\n%s--- end ---" % f.read()[-4000:].decode(
+                    "utf-8", "replace")
+
+        def alive():
+            if proc.poll() is not None:
+                raise harness._Fatal("the chroot's logpulse exited %d\n%s"
+                                     % (proc.returncode, tail()))
+            return True
+
+        def daemon_pid():  # logpulse, PID 1 of its namespace: unshare's child
+            alive()
+            with open("/proc/%d/task/%d/children" % (proc.pid, proc.pid)) as f:
+                children = f.read().split()
+            if len(children) != 1:
+                return None
+            with open("/proc/%s/comm" % children[0]) as f:
+                return int(children[0]) if f.read().strip() == "logpulse" else None
+        pid = harness.wait_for(daemon_pid, WAIT, message="logpulse never started",
+                               on_timeout=tail)
+
+        def listening():
+            alive()
+            try:
+                with open(os.path.join(state, harness.LISTEN_FILE)) as f:
+                    return harness.parse_listen_file(f.read()) or None
+            except FileNotFoundError:
+                return None
+        (host, port), = harness.wait_for(listening, WAIT, message="no listen file",
+                                         on_timeout=tail)
+        self.assertEqual(host, "127.0.0.1")
+        harness.wait_for(lambda: alive() and harness._http(port, "GET", "/-/ready")[0] == 200,
+                         WAIT, message="/-/ready never answered 200", on_timeout=tail)
+
+        with open("/proc/%d/status" % pid) as f:
+            status = f.read()
+        self.assertRegex(status, r"(?m)^Uid:\s+%d\s+%d\s" % (uid, uid))
+        self.assertRegex(status, r"(?m)^Gid:\s+%d\s+%d\s" % (gid, gid))
+        self.assertEqual(sorted(map(int, re.search(r"(?m)^Groups:(.*)$", status).group(1)
+                                    .split())), sorted(groups))
+        self.assertRegex(status, r"(?m)^NSpid:\s+%d\s+1$" % pid)
+        self.assertEqual(os.readlink("/proc/%d/root" % pid), self.rootfs)
+
+        self.append_and_count(log, port, alive, tail)
+        say("the chroot counted %d appended lines" % APPENDED_LINES)
+
+        # The HEALTHCHECK command in the same filesystem, as the same user.
+        health = self.health_command()
+        check = subprocess.run(self.chroot_command([(state, volume, False)], health),
+                               capture_output=True, timeout=60)
+        self.assertEqual(check.returncode, 0, "%s: %s" % (" ".join(health),
+                                                         (check.stdout + check.stderr).decode()))
+
+        # SIGTERM to PID 1: a checkpoint in the state directory and exit 0.
+        os.kill(pid, signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=30), 0, tail())
+        checkpoint = os.path.join(state, "checkpoint.v1")
+        self.assertTrue(os.path.isfile(checkpoint), "no checkpoint\n" + tail())
+        self.assertEqual(os.stat(checkpoint).st_uid, uid)
+        after = subprocess.run(self.chroot_command([(state, volume, False)], health),
+                               capture_output=True, timeout=60)
+        self.assertNotEqual(after.returncode, 0, "the health check passes with logpulse "
+                            "stopped: %s" % (after.stdout + after.stderr).decode())
+        say("chroot run: SIGTERM gave exit 0 and a checkpoint; the health check then fails "
+            "(%s)" % (after.stdout + after.stderr).decode().strip().splitlines()[-1:])
+
 
     def test_image_declares_what_a_deployment_relies_on(self):
         c = self.config
@@ -484,27 +665,8 @@ class ContainerImage(unittest.TestCase):
         uid, gid, groups, _ = resolve_user(self.rootfs, self.config["User"])
         adm = next(int(g[2]) for g in passwd_entries(self.rootfs, "group") if g[0] == "adm")
 
-        # The image's configuration, but on a loopback port the OS picks, mounted over it.
-        with open(os.path.join(self.rootfs, "etc/logpulse/logpulse.yaml")) as f:
-            config, n = re.subn(r"(?m)^listen:.*$", 'listen: ["127.0.0.1:0"]', f.read())
-        self.assertEqual(n, 1, "no top-level listen: in the image's configuration")
-        self.assertIn("state_dir: /var/lib/logpulse", config)
-        self.assertIn('paths: ["/logs/*.log"]', config)
-        config_path = os.path.join(self.work, "logpulse.yaml")
-        with open(config_path, "w") as f:
-            f.write(config)
-        os.chmod(config_path, 0o644)
-
-        # A host's log as Debian keeps them, root:adm 0640, mounted read-only at /logs.
-        # Lines already there when logpulse starts are not counted (start_at: end).
-        logs = os.path.join(self.work, "logs")
-        os.mkdir(logs)
-        os.chmod(logs, 0o755)
-        log = os.path.join(logs, "app.log")
-        with open(log, "w") as f:
-            f.write("".join("before start %d\n" % i for i in range(5)))
-        os.chown(log, 0, adm)
-        os.chmod(log, 0o640)
+        config_path = self.loopback_config()
+        logs, log = self.adm_log("logs")
 
         started = time.monotonic()
         self.podman(*(RUN_FLAGS + ["-d", "--name", RUN_NAME,
@@ -551,25 +713,12 @@ class ContainerImage(unittest.TestCase):
         self.assertRegex(status, r"(?m)^NSpid:\s+%d\s+1$" % pid)
         self.assertEqual(os.stat(volume).st_uid, uid, "the volume belongs to the user")
 
-        with open(log, "a") as f:
-            for i in range(APPENDED_LINES):
-                f.write("appended %d: GET /index.html 200\n" % i)
-
-        def read_total():
-            running()
-            status, _, body = harness._http(port, "GET", "/metrics")
-            self.assertEqual(status, 200)
-            metrics = harness.Metrics(harness.parse_metrics(body.decode("utf-8")))
-            return metrics.get_value("logpulse_lines_read_total", source="logs")
-        harness.wait_for(lambda: read_total() == APPENDED_LINES, WAIT,
-                         message=lambda: "logpulse_lines_read_total{source=\"logs\"} is %s, "
-                         "expected %d" % (read_total(), APPENDED_LINES), on_timeout=tail)
+        self.append_and_count(log, port, running, tail)
         say("the container counted %d appended lines (%.1f s after podman run)"
             % (APPENDED_LINES, time.monotonic() - started))
 
         # The image's HEALTHCHECK, run by podman in the container as the runtime runs it.
-        health = self.healthcheck["Test"]
-        command = health[1:] if health[0] == "CMD" else ["/bin/sh", "-c", health[1]]
+        command = self.health_command()
         check = subprocess.run(self.podman_command("healthcheck", "run", RUN_NAME),
                                capture_output=True, env=self.podman_env(), timeout=60)
         exec_fails = None
