@@ -35,11 +35,11 @@ class WebTls(rs.RulesTestCase):
         self.cert, self.key = self.pki.issue("server", serial=1001)
         self.ctx = ts.client_context(self.pki.ca_crt)
 
-    def start_web(self, web, lines=10):
+    def start_web(self, web, lines=10, extra_args=()):
         log = self.path("access.log")
         self.append(log, ps.access_lines(lines))
         cfg = self.rules_config([self.source([log], name="access")], rs.access_rules("access"), web=web)
-        d = self.start_daemon(cfg, wait=None)
+        d = self.start_daemon(cfg, wait=None, extra_args=extra_args)
         d.wait_listening()
         return d, cfg
 
@@ -196,6 +196,83 @@ class WebTls(rs.RulesTestCase):
                     self.assertEqual(caught.exception.reason, outcome, (policy, client))
             d.stop()
 
+    # ------------------------------------------------------------ protocol versions, cipher suites
+
+    def start_tls(self, **tls):
+        """A daemon with these tls_server_config keys; waits for a handshake it accepts."""
+        d, _ = self.start_web(self.tls_web(tls_server_config=ts.web_config(self.cert, self.key, **tls)), lines=0)
+        return d
+
+    def wait_handshake(self, d, ctx):
+        def ok():
+            d._check_alive()
+            return ts.handshake(d.port, ctx)
+        harness.wait_for(ok, message="no TLS handshake accepted", on_timeout=d.stderr_tail)
+
+    def assert_versions(self, d, accepted):
+        """Each version in ts.TLS_VERSIONS is accepted (negotiated as itself) iff in `accepted`."""
+        for version in ts.TLS_VERSIONS:
+            client = ts.version_client(self.pki.ca_crt, version)
+            if version in accepted:
+                protocol, _ = ts.handshake(d.port, client)
+                self.assertEqual(protocol, "TLSv1" + {"TLS10": "", "TLS11": ".1", "TLS12": ".2", "TLS13": ".3"}[version],
+                                 version)
+                self.assertEqual(ts.https_get(d.port, "/metrics", client, ts.auth_header())[0], 200, version)
+            else:
+                with self.assertRaises(ssl.SSLError, msg="a %s client was accepted" % version):
+                    ts.handshake(d.port, client)
+        self.assertTrue(d.alive())
+
+    def test_cipher_suites_bind_tls12_and_tls13_is_left_alone(self):
+        # As in Go's crypto/tls (and so exporter-toolkit), cipher_suites governs TLS 1.2 and
+        # below; TLS 1.3 suites are not configurable: listing one is accepted and changes nothing.
+        d = self.start_tls(cipher_suites=["TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+                                          "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"])
+        tls12 = ts.version_client(self.pki.ca_crt, "TLS12")
+        self.wait_handshake(d, tls12)
+        # Allowed suites, each on its own; the server's order when the client offers several.
+        for offered, expected in (("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+                                  ("ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-ECDSA-CHACHA20-POLY1305"),
+                                  (None, "ECDHE-ECDSA-CHACHA20-POLY1305")):
+            client = ts.version_client(self.pki.ca_crt, "TLS12", offered)
+            self.assertEqual(ts.handshake(d.port, client), ("TLSv1.2", expected), offered)
+        self.assertEqual(ts.https_get(d.port, "/metrics", tls12, ts.auth_header())[0], 200)
+        # Suites not listed are refused, by Python's client and by openssl s_client.
+        for offered in ("ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-SHA"):
+            with self.assertRaises(ssl.SSLError, msg=offered) as caught:
+                ts.handshake(d.port, ts.version_client(self.pki.ca_crt, "TLS12", offered))
+            self.assertEqual(caught.exception.reason, "SSLV3_ALERT_HANDSHAKE_FAILURE", offered)
+        code, out = ts.s_client(d.port, self.pki.ca_crt, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384")
+        self.assertNotEqual(code, 0, out)
+        code, out = ts.s_client(d.port, self.pki.ca_crt, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256")
+        self.assertEqual(code, 0, out)
+        self.assertIn("Ciphersuite: ECDHE-ECDSA-AES128-GCM-SHA256", out)
+        # TLS 1.3: every suite, the listed one and the others alike.
+        for suite in ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"):
+            code, out = ts.s_client(d.port, self.pki.ca_crt, "-tls1_3", "-ciphersuites", suite)
+            self.assertEqual(code, 0, out)
+            self.assertIn("Protocol version: TLSv1.3", out)
+            self.assertIn("Ciphersuite: " + suite, out)
+        self.assertTrue(d.alive())
+
+    # ------------------------------------------------------------ lifecycle API behind basic auth
+
+    def test_lifecycle_endpoints_need_credentials_too(self):
+        d, _ = self.start_web(self.tls_web(), extra_args=["--web.enable-lifecycle"])
+        ts.wait_https(d, d.port, self.ctx)
+        for path in ("/-/reload", "/-/quit"):
+            for headers in ({}, ts.auth_header(password="wrong")):
+                status, h, _ = ts.https_get(d.port, path, self.ctx, headers, method="POST")
+                self.assertEqual(status, 401, (path, headers))
+                self.assertEqual(h["www-authenticate"], 'Basic realm="logpulse"')
+        self.assertTrue(d.alive())
+        self.assertNotIn("reloading", d.stderr_text_since_start())
+        status, _, body = ts.https_get(d.port, "/-/reload", self.ctx, ts.auth_header(), method="POST")
+        self.assertEqual((status, body), (200, b"configuration reloaded\n"))
+        status, _, _ = ts.https_get(d.port, "/-/quit", self.ctx, ts.auth_header(), method="POST")
+        self.assertEqual(status, 200)
+        self.assertEqual(d.proc.wait(harness.WAIT), 0, d.stderr_tail())
+
     # ------------------------------------------------------------ certificate renewal
 
     def test_renewed_certificate_is_served_without_restart(self):
@@ -223,6 +300,29 @@ class WebTls(rs.RulesTestCase):
         d.send_signal(signal.SIGHUP)
         harness.wait_for(lambda: ts.peer_serial(d.port, self.ctx) == 1003, on_timeout=d.stderr_tail)
         self.assertEqual(ts.https_get(d.port, "/metrics", self.ctx, ts.auth_header())[0], 200)
+
+    def test_a_replaced_client_ca_file_is_used_without_restart(self):
+        ca_file = os.path.join(self.tmp, "clients-ca.crt")
+        ts.replace_file(self.pki.ca_crt, ca_file)
+        old_crt, old_key = self.pki.issue("client", serial=3001, client=True)
+        new_ca = ts.Pki(os.path.join(self.tmp, "newca"), name="newca")
+        new_crt, new_key = new_ca.issue("newcomer", serial=5001, client=True)
+        old_client = ts.client_context(self.pki.ca_crt, old_crt, old_key)
+        new_client = ts.client_context(self.pki.ca_crt, new_crt, new_key)
+        d = self.start_tls(client_ca_file=ca_file, client_auth_type="RequireAndVerifyClientCert")
+        harness.wait_for(lambda: ts.https_get(d.port, "/metrics", old_client, ts.auth_header())[0] == 200,
+                         on_timeout=d.stderr_tail)
+        with self.assertRaises(ssl.SSLError) as caught:
+            ts.https_get(d.port, "/metrics", new_client, ts.auth_header())
+        self.assertEqual(caught.exception.reason, "TLSV1_ALERT_UNKNOWN_CA")
+        # The new CA replaces the old one in the file: its clients get in, the old ones no more.
+        ts.replace_file(new_ca.ca_crt, ca_file)
+        harness.wait_for(lambda: ts.https_get(d.port, "/metrics", new_client, ts.auth_header())[0] == 200,
+                         message="a client of the new CA is still refused", on_timeout=d.stderr_tail)
+        with self.assertRaises(ssl.SSLError) as caught:
+            ts.https_get(d.port, "/metrics", old_client, ts.auth_header())
+        self.assertEqual(caught.exception.reason, "TLSV1_ALERT_UNKNOWN_CA")
+        self.assertIn("TLS certificate reloaded", d.stderr_text_since_start())
 
     def test_a_bad_certificate_at_start_is_a_configuration_error_naming_it(self):
         bad = os.path.join(self.tmp, "bad.crt")
