@@ -223,6 +223,45 @@ class WebTls(rs.RulesTestCase):
                     ts.handshake(d.port, client)
         self.assertTrue(d.alive())
 
+    def test_min_version_refuses_older_clients_on_the_wire(self):
+        # TLS10 and TLS11 need OpenSSL's security level 0: at its default (1 and above)
+        # OpenSSL 3 refuses them whatever the minimum says.
+        for index, minimum in enumerate(ts.TLS_VERSIONS):
+            d = self.start_tls(min_version=minimum)
+            self.wait_handshake(d, ts.version_client(self.pki.ca_crt, "TLS13"))
+            self.assert_versions(d, ts.TLS_VERSIONS[index:])
+            d.stop()
+
+    def test_max_version_refuses_newer_clients_on_the_wire(self):
+        for minimum, maximum, accepted in ((None, "TLS13", ("TLS12", "TLS13")),
+                                           ("TLS12", "TLS12", ("TLS12",)),
+                                           ("TLS10", "TLS11", ("TLS10", "TLS11"))):
+            tls = {"max_version": maximum}
+            if minimum:
+                tls["min_version"] = minimum
+            d = self.start_tls(**tls)
+            self.wait_handshake(d, ts.version_client(self.pki.ca_crt, maximum))
+            self.assert_versions(d, accepted)
+            d.stop()
+
+    def test_max_version_below_min_version_is_a_configuration_error(self):
+        log = self.path("access.log")
+        self.append(log, "x\n")
+        for tls, message in (({"max_version": "TLS11"}, "max_version TLS11 is below min_version TLS12"),
+                             ({"min_version": "TLS13", "max_version": "TLS12"},
+                              "max_version TLS12 is below min_version TLS13"),
+                             ({"max_version": "TLS14"}, "max_version: expected TLS10, TLS11, TLS12 or TLS13, "
+                                                        "got 'TLS14'")):
+            cfg = self.rules_config([self.source([log], name="access")], rs.access_rules("access"),
+                                    web={"tls_server_config": ts.web_config(self.cert, self.key, **tls)})
+            with open(cfg) as f:
+                line = next(n for n, text in enumerate(f, 1) if "max_version" in text)
+            for args in (["--check"], []):
+                r = harness.run_cli(["-c", cfg] + args, timeout=30)
+                err = r.stderr.decode()
+                self.assertEqual(r.returncode, 2, err)
+                self.assertRegex(err, r"%s:%d:\d+: .*%s" % (re.escape(cfg), line, re.escape(message)))
+
     def test_cipher_suites_bind_tls12_and_tls13_is_left_alone(self):
         # As in Go's crypto/tls (and so exporter-toolkit), cipher_suites governs TLS 1.2 and
         # below; TLS 1.3 suites are not configurable: listing one is accepted and changes nothing.
