@@ -312,6 +312,107 @@ class WebTls(rs.RulesTestCase):
         self.assertEqual(status, 200)
         self.assertEqual(d.proc.wait(harness.WAIT), 0, d.stderr_tail())
 
+    # ------------------------------------------------------------ logpulse --healthcheck
+
+    def healthcheck(self, cfg):
+        """`logpulse -c CFG --healthcheck` -> (exit code, stdout, stderr)."""
+        r = harness.run_cli(["-c", cfg, "--healthcheck"], timeout=30)
+        return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+    def assert_healthy(self, cfg):
+        code, out, err = self.healthcheck(cfg)
+        self.assertEqual((code, out, err), (0, "", ""))
+
+    def assert_unhealthy(self, cfg, *fragments):
+        code, out, err = self.healthcheck(cfg)
+        self.assertEqual(code, 1, err)
+        self.assertEqual(out, "")
+        self.assertEqual(len(err.splitlines()), 1, err)  # one line
+        self.assertTrue(err.startswith("logpulse --healthcheck: "), err)
+        for fragment in fragments:
+            self.assertIn(fragment, err)
+        return err
+
+    def test_healthcheck_over_plain_http_follows_the_listen_file(self):
+        # No daemon yet: no listen file.
+        log = self.path("access.log")
+        self.append(log, "x\n")
+        cfg = self.rules_config([self.source([log], name="access")], rs.access_rules("access"))
+        self.assert_unhealthy(cfg, os.path.join(self.state, "listen"), "is logpulse running")
+        d = self.start_daemon(cfg, wait="healthy")
+        self.assert_healthy(cfg)
+        d.stop()
+        # Stopped: its listen file names a closed port.
+        self.assert_unhealthy(cfg, "cannot connect", "http://127.0.0.1:%d" % d.port)
+        # A wildcard address is asked on loopback.
+        wildcard = self.rules_config([self.source([log], name="access")], rs.access_rules("access"),
+                                     listen=["0.0.0.0:0"])
+        d = self.start_daemon(wildcard, wait="healthy")
+        with open(os.path.join(self.state, "listen")) as f:
+            self.assertTrue(f.read().startswith("0.0.0.0:"))
+        self.assert_healthy(wildcard)
+
+    def test_healthcheck_over_tls_does_not_verify_the_certificate(self):
+        # The daemon's certificate is from a CA the check does not know, and for other names;
+        # the daemon allows TLS 1.3 only, with basic auth and health_without_auth.
+        d, cfg = self.start_web(self.tls_web(tls_server_config=ts.web_config(self.cert, self.key, min_version="TLS13"),
+                                             health_without_auth=True))
+        ts.wait_https(d, d.port, self.ctx)
+        self.assert_healthy(cfg)
+        d.stop()
+        # One limited to TLS 1.0, at OpenSSL's security level 0.
+        d, cfg = self.start_web(self.tls_web(tls_server_config=ts.web_config(
+            self.cert, self.key, min_version="TLS10", max_version="TLS10"), health_without_auth=True))
+        ts.wait_https(d, d.port, ts.version_client(self.pki.ca_crt, "TLS10"))
+        self.assert_healthy(cfg)
+        d.stop()
+        self.assert_unhealthy(cfg, "cannot connect", "https://127.0.0.1:%d" % d.port)
+
+    def test_healthcheck_with_basic_auth_needs_health_without_auth(self):
+        d, cfg = self.start_web(self.tls_web())
+        ts.wait_https(d, d.port, self.ctx)
+        self.assert_unhealthy(cfg, "GET https://127.0.0.1:%d/-/healthy: 401 Unauthorized" % d.port,
+                              "set `web.health_without_auth: true`")
+        d.stop()
+        d, cfg = self.start_web({"basic_auth_users": {ts.USER: ts.HASH}})
+        d.wait_status("/-/healthy", 401)
+        self.assert_unhealthy(cfg, "GET http://127.0.0.1:%d/-/healthy: 401" % d.port,
+                              "set `web.health_without_auth: true`")
+        d.stop()
+        d, cfg = self.start_web({"basic_auth_users": {ts.USER: ts.HASH}, "health_without_auth": True})
+        d.wait_status("/-/healthy", 200)
+        self.assert_healthy(cfg)
+
+    def test_healthcheck_gives_up_on_a_silent_server_within_its_timeout(self):
+        # A socket the kernel accepts on and nobody answers, named by the listen file.
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        self.addCleanup(silent.close)
+        os.makedirs(self.state, exist_ok=True)
+        with open(os.path.join(self.state, "listen"), "w") as f:
+            f.write("127.0.0.1:%d\n" % silent.getsockname()[1])
+        log = self.path("access.log")
+        self.append(log, "x\n")
+        cfg = self.rules_config([self.source([log], name="access")], rs.access_rules("access"))
+        start = time.monotonic()
+        self.assert_unhealthy(cfg, "no answer from http://127.0.0.1:%d within 4 s" % silent.getsockname()[1])
+        self.assertLess(time.monotonic() - start, 4 + 2)
+
+    def test_healthcheck_usage_and_configuration_errors(self):
+        log = self.path("access.log")
+        self.append(log, "x\n")
+        cfg = self.rules_config([self.source([log], name="access")], rs.access_rules("access"))
+        r = harness.run_cli(["-c", cfg, "--healthcheck", "--check"])
+        self.assertEqual(r.returncode, 2, r.stderr)
+        # A configuration that does not load is unhealthy (1: Docker reserves 2).
+        bad = os.path.join(self.tmp, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write("listen: [127.0.0.1:0]\nstate_dir: %s\nsources: 3\n" % self.state)
+        code, out, err = self.healthcheck(bad)
+        self.assertEqual(code, 1, err)
+        self.assertRegex(err, r"^logpulse --healthcheck: %s:3:\d+: " % re.escape(bad))
+
     # ------------------------------------------------------------ certificate renewal
 
     def test_renewed_certificate_is_served_without_restart(self):
