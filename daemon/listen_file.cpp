@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 
 namespace logpulse {
 
@@ -42,6 +43,21 @@ std::string write_listen_file(const std::string& state_dir,
     return problem;
   }
   return {};
+}
+
+std::vector<std::string> read_listen_file(const std::string& state_dir, std::string& error) {
+  const std::string path = state_dir + "/" + kListenFileName;
+  std::ifstream in(path);
+  if (!in) {
+    error = "open " + path + ": " + std::strerror(errno);
+    return {};
+  }
+  std::vector<std::string> addresses;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) addresses.push_back(line);
+  }
+  return addresses;
 }
 
 }  // namespace logpulse

@@ -1,6 +1,7 @@
 // logpulse: the command line. Parses arguments, sets up logging, loads the configuration and
-// hands over to the daemon or to replay mode. Exit codes: 0 ok, 2 configuration or usage
-// error, 1 runtime failure.
+// hands over to the daemon, to replay mode or to the health check. Exit codes: 0 ok, 2
+// configuration or usage error, 1 runtime failure (--healthcheck: 1 for everything but
+// usage, as Docker reserves 2).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,7 @@
 #include "config/config_loader.h"
 #include "http/server_tls.h"
 #include "daemon/daemon.h"
+#include "daemon/health_check.h"
 #include "metrics/exposition.h"
 #include "metrics/self_metrics.h"
 #include "pipeline/evaluation.h"
@@ -49,12 +51,15 @@ int main(int argc, char** argv) {
   bool check = false;
   bool once = false;
   bool explain = false;
+  bool healthcheck = false;
   std::string log_level = "info";
   std::vector<std::string> logs;
   app.add_option("-c,--config", config_path, "configuration file (YAML)");
   app.add_flag("--check", check, "validate the configuration, print \"ok\" or the errors");
   app.add_flag("--once", once, "read the files from the beginning to their end, print the metrics, exit");
   app.add_flag("--explain", explain, "with --once: show which rules matched each line");
+  app.add_flag("--healthcheck", healthcheck,
+               "GET /-/healthy from the daemon running on CONFIG (its listen file); exit 0 on 200, else 1");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   logpulse::DaemonOptions daemon_options;
@@ -77,6 +82,22 @@ int main(int argc, char** argv) {
   if (!logs.empty() && !once) {
     std::cerr << "logpulse: log files on the command line go with --once\n";
     return 2;
+  }
+  if (healthcheck && (check || once || explain)) {
+    std::cerr << "logpulse: --healthcheck goes alone with -c CONFIG\n";
+    return 2;
+  }
+  if (healthcheck) {
+    // Only the configuration: the rules, certificates and the rest are the daemon's business.
+    std::string problem;
+    try {
+      problem = logpulse::check_health(logpulse::config::load_file(config_path));
+    } catch (const logpulse::config::ConfigError& e) {
+      problem = e.what();
+    }
+    if (problem.empty()) return 0;
+    std::cerr << "logpulse --healthcheck: " << problem << '\n';
+    return 1;
   }
   if (threads == 0) threads = std::thread::hardware_concurrency();
   if (explain && !once) {

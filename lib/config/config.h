@@ -92,6 +92,7 @@ struct TlsServerConfig {
   std::string cert_file, key_file, client_ca_file;
   ClientAuth client_auth = ClientAuth::kNoClientCert;
   TlsVersion min_version = TlsVersion::kTls12;
+  TlsVersion max_version = TlsVersion::kTls13;  // never below min_version (checked at load)
   std::vector<std::string> cipher_suites;  // IANA names as Go spells them; empty: OpenSSL's
   int line = 0, column = 0;                // where tls_server_config is, for messages
   int cipher_suites_line = 0, cipher_suites_column = 0;

@@ -466,11 +466,31 @@ class Reader {
     return path.lexically_normal().string();
   }
 
+  static constexpr std::pair<std::string_view, TlsVersion> kTlsVersions[] = {
+      {"TLS10", TlsVersion::kTls10}, {"TLS11", TlsVersion::kTls11},
+      {"TLS12", TlsVersion::kTls12}, {"TLS13", TlsVersion::kTls13},
+  };
+
+  static std::string tls_version_name(TlsVersion version) {
+    for (const auto& [name, v] : kTlsVersions)
+      if (v == version) return std::string(name);
+    return "?";
+  }
+
+  // min_version, max_version: exporter-toolkit's names.
+  TlsVersion tls_version(const YAML::Node& node, const std::string& key) {
+    std::string v = scalar(node, key);
+    for (const auto& [name, version] : kTlsVersions)
+      if (v == name) return version;
+    fail(node, key + ": expected TLS10, TLS11, TLS12 or TLS13, got '" + v + "'");
+  }
+
   TlsServerConfig tls_server_config(const YAML::Node& node) {
     TlsServerConfig tls;
     tls.line = node.Mark().line + 1;
     tls.column = node.Mark().column + 1;
     YAML::Node client_auth_node;
+    YAML::Node max_version_node;
     for_each_key(node, "web.tls_server_config", {
         {"cert_file", [&](const YAML::Node& n) { tls.cert_file = file_path(n, "cert_file"); }},
         {"key_file", [&](const YAML::Node& n) { tls.key_file = file_path(n, "key_file"); }},
@@ -493,18 +513,10 @@ class Reader {
            fail(n, "client_auth_type: expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
                    "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got '" + v + "'");
          }},
-        {"min_version", [&](const YAML::Node& n) {
-           static const std::pair<std::string_view, TlsVersion> kVersions[] = {
-               {"TLS10", TlsVersion::kTls10}, {"TLS11", TlsVersion::kTls11},
-               {"TLS12", TlsVersion::kTls12}, {"TLS13", TlsVersion::kTls13},
-           };
-           std::string v = scalar(n, "min_version");
-           for (const auto& [name, version] : kVersions)
-             if (v == name) {
-               tls.min_version = version;
-               return;
-             }
-           fail(n, "min_version: expected TLS10, TLS11, TLS12 or TLS13, got '" + v + "'");
+        {"min_version", [&](const YAML::Node& n) { tls.min_version = tls_version(n, "min_version"); }},
+        {"max_version", [&](const YAML::Node& n) {
+           tls.max_version = tls_version(n, "max_version");
+           max_version_node = n;
          }},
         {"cipher_suites", [&](const YAML::Node& n) {
            tls.cipher_suites = string_list(n, "cipher_suites");
@@ -512,6 +524,10 @@ class Reader {
            tls.cipher_suites_column = n.Mark().column + 1;
          }},
     });
+    // Go's crypto/tls would fail every handshake instead; here it is said at load.
+    if (tls.max_version < tls.min_version)
+      fail(max_version_node, "max_version " + tls_version_name(tls.max_version) + " is below min_version " +
+                                 tls_version_name(tls.min_version));
     if (tls.cert_file.empty()) fail(node, "web.tls_server_config: 'cert_file' is required");
     if (tls.key_file.empty()) fail(node, "web.tls_server_config: 'key_file' is required");
     const bool verifies = tls.client_auth == ClientAuth::kVerifyClientCertIfGiven ||

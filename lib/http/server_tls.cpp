@@ -81,6 +81,7 @@ std::shared_ptr<asio::ssl::context> ServerTls::build(const config::TlsServerConf
   SSL_CTX* native = context->native_handle();
   ERR_clear_error();
   SSL_CTX_set_min_proto_version(native, protocol_version(config.min_version));
+  SSL_CTX_set_max_proto_version(native, protocol_version(config.max_version));
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (!config.cipher_suites.empty()) {
     const std::string cipher_place = config_file + ":" + std::to_string(config.cipher_suites_line) + ":" +
@@ -89,6 +90,10 @@ std::shared_ptr<asio::ssl::context> ServerTls::build(const config::TlsServerConf
     if (!list.empty() && SSL_CTX_set_cipher_list(native, list.c_str()) != 1)
       throw config::ConfigError(cipher_place + "cipher_suites: OpenSSL refuses them (" + last_openssl_error() + ")");
   }
+  // OpenSSL 3 refuses TLS 1.0 and 1.1 at security level 1 and above (its default), whatever
+  // the minimum says; a configuration that asks for them gets level 0. Set after the cipher
+  // list, which could carry a level of its own.
+  if (config.min_version < config::TlsVersion::kTls12) SSL_CTX_set_security_level(native, 0);
 
   boost::system::error_code error;
   context->use_certificate_chain_file(config.cert_file, error);

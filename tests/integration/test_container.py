@@ -648,6 +648,8 @@ class ContainerImage(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(self.rootfs, "etc/logpulse/logpulse.yaml")))
         health = self.healthcheck.get("Test") or []
         self.assertIn(health[:1], (["CMD"], ["CMD-SHELL"]), "no HEALTHCHECK: %r" % health)
+        # logpulse's own check (daemon/health_check.h), no script or curl in the image.
+        self.assertEqual(health, ["CMD", "logpulse", "-c", "/etc/logpulse/logpulse.yaml", "--healthcheck"])
         state = os.stat(os.path.join(self.rootfs, "var/lib/logpulse"))
         self.assertEqual((state.st_uid, state.st_gid), (uid, gid),
                          "the volume's directory belongs to the user and its group")
@@ -767,7 +769,8 @@ class ContainerImage(unittest.TestCase):
                                   + command[1:])),
             capture_output=True, env=self.podman_env(), timeout=60)
         self.assertNotEqual(after.returncode, 0, "the health check passes with logpulse stopped")
-        self.assertIn(b"logpulse-healthcheck: cannot connect", after.stderr)
+        self.assertIn(b"logpulse --healthcheck: ", after.stderr)
+        self.assertIn(b": cannot connect: ", after.stderr)
         if exec_fails:
             self.skipTest("podman healthcheck run: podman exec fails (%s), as in a chroot; "
                           "the image's health command passed in a container of its own on the "

@@ -120,15 +120,50 @@ def auth_header(user=USER, password=PASSWORD):
     return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()}
 
 
-def https_get(port, path, ctx, headers=None, timeout=5.0):
+def https_get(port, path, ctx, headers=None, timeout=5.0, method="GET"):
     """-> (status, headers dict lower-cased, body bytes) over a new TLS connection."""
     conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=timeout)
     try:
-        conn.request("GET", path, headers=headers or {})
+        conn.request(method, path, headers=headers or {})
         r = conn.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
         conn.close()
+
+
+# exporter-toolkit's version names -> Python's; below TLS 1.2 Python warns that they are deprecated.
+TLS_VERSIONS = ("TLS10", "TLS11", "TLS12", "TLS13")
+_PY_VERSIONS = dict(zip(TLS_VERSIONS, ("TLSv1", "TLSv1_1", "TLSv1_2", "TLSv1_3")))
+
+
+def version_client(ca, version, ciphers=None):
+    """A client that speaks only `version` (TLS10 .. TLS13), offering only `ciphers` (OpenSSL
+    names, TLS 1.2 and below) if given. Its security level is 0: OpenSSL 3 refuses TLS 1.0 and
+    1.1 at level 1 and above, on the client's side as on the server's."""
+    import warnings
+    ctx = client_context(ca)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ctx.maximum_version = getattr(ssl.TLSVersion, _PY_VERSIONS[version])
+    ctx.set_ciphers((ciphers or "DEFAULT") + ":@SECLEVEL=0")
+    return ctx
+
+
+def handshake(port, ctx):
+    """-> (protocol, cipher) of a new TLS connection, as Python names them ("TLSv1.2",
+    "ECDHE-ECDSA-AES128-GCM-SHA256"); raises ssl.SSLError when the server refuses it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            return tls.version(), tls.cipher()[0]
+
+
+def s_client(port, ca, *args):
+    """`openssl s_client -brief ARGS` to the daemon -> (exit code, output): for what Python's
+    ssl cannot choose, the TLS 1.3 cipher suites (-ciphersuites)."""
+    r = subprocess.run([OPENSSL, "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", "localhost",
+                        "-CAfile", ca, "-verify_return_error", "-brief"] + list(args),
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    return r.returncode, (r.stdout + r.stderr).decode(errors="replace")
 
 
 def peer_serial(port, ctx):

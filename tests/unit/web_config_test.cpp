@@ -84,7 +84,13 @@ TEST_CASE("web: every client_auth_type and min_version name of exporter-toolkit"
                                name + "}}\n",
                            "t.yaml");
     CHECK(c.web.tls_server.min_version == version);
+    Config m = load_string(std::string(kSources) + "web: {tls_server_config: {cert_file: c, key_file: k, min_version: "
+                               "TLS10, max_version: " + name + "}}\n",
+                           "t.yaml");
+    CHECK(m.web.tls_server.max_version == version);
   }
+  Config d = load_string(std::string(kSources) + "web: {tls_server_config: {cert_file: c, key_file: k}}\n", "t.yaml");
+  CHECK(d.web.tls_server.max_version == TlsVersion::kTls13);
 }
 
 TEST_CASE("web: mistakes are errors naming FILE:LINE:COLUMN") {
@@ -93,7 +99,11 @@ TEST_CASE("web: mistakes are errors naming FILE:LINE:COLUMN") {
         "health_without_auth, http_server_config, tls_server_config)");
   CHECK(error_of("web:\n  tls_server_config:\n    cert_file: c\n    key_file: k\n    certfile: x\n") ==
         "/etc/logpulse/test.yaml:6:5: unknown key 'certfile' in web.tls_server_config (expected one of: "
-        "cert_file, cipher_suites, client_auth_type, client_ca_file, key_file, min_version)");
+        "cert_file, cipher_suites, client_auth_type, client_ca_file, key_file, max_version, min_version)");
+  CHECK(error_of("web:\n  tls_server_config: {cert_file: c, key_file: k, max_version: TLS11}\n") ==
+        "/etc/logpulse/test.yaml:3:63: max_version TLS11 is below min_version TLS12");
+  CHECK(error_of("web:\n  tls_server_config: {cert_file: c, key_file: k, max_version: TLS14}\n") ==
+        "/etc/logpulse/test.yaml:3:63: max_version: expected TLS10, TLS11, TLS12 or TLS13, got 'TLS14'");
   CHECK(error_of("web:\n  tls_server_config: {key_file: k}\n") ==
         "/etc/logpulse/test.yaml:3:22: web.tls_server_config: 'cert_file' is required");
   CHECK(error_of("web:\n  tls_server_config: {cert_file: c, key_file: k, min_version: TLS1.2}\n") ==
