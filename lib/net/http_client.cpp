@@ -48,12 +48,10 @@ struct HttpClient::Connection {
 namespace {
 
 // Where a kept-alive connection may serve the next request: the same scheme, host and port,
-// and for TLS the same ClientTls and generation of its context.
+// and for TLS the same ClientTls (and its current context: see attempt()).
 std::string connection_key(const Url& url, const tls::ClientTls* client_tls) {
   std::string key = url.scheme() + "://" + url.authority();
-  if (client_tls != nullptr)
-    key += "#" + std::to_string(reinterpret_cast<std::uintptr_t>(client_tls)) + "." +
-           std::to_string(client_tls->generation());
+  if (client_tls != nullptr) key += "#" + std::to_string(reinterpret_cast<std::uintptr_t>(client_tls));
   return key;
 }
 
@@ -281,6 +279,8 @@ asio::awaitable<HttpResult> HttpClient::attempt(Method method, const Url& url, c
   }
   const std::string key = connection_key(url, client_tls);
   std::unique_ptr<Connection> connection = allow_reuse ? take_idle(key) : nullptr;
+  // A connection made with files since replaced (a renewed certificate, a new CA) is closed.
+  if (connection && connection->context != tls_context) connection.reset();
   result.reused_connection = connection != nullptr;
   if (!connection) {
     if (client_tls == nullptr) {

@@ -25,7 +25,7 @@
 // first use. A handshake or verification failure is a transport error like a refused
 // connection (`error` set; `detail` says why a certificate was refused); a change of the TLS
 // files that cannot be used fails that one attempt with tls_files_refused. Kept-alive TLS
-// connections are reused only with the same ClientTls and context generation.
+// connections are reused only with the same ClientTls and the context it has now.
 // Threads: a client and its requests run on one executor's thread; not thread safe.
 // Lifetime: the client must outlive the requests it runs: shutdown() aborts them (they
 // complete with an error at once; one still resolving a name, within its connect timeout),

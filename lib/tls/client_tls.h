@@ -61,7 +61,7 @@ class ClientTls {
   // Returns false (and leaves OpenSSL's error queue) when OpenSSL refuses the name.
   bool prepare(SSL* ssl, std::string_view url_host) const;
 
-  // Bumped at each rebuild: kept-alive connections are reused only within one generation.
+  // Bumped at each rebuild.
   std::uint64_t generation() const { return generation_; }
   const config::TlsClientConfig& config() const { return config_; }
 

@@ -8,7 +8,8 @@ tls_server_config; its API is read over TLS too. Certificates are made in each t
 DNS:localhost, and client certificates). Cases: the chain verified against ca_file; a wrong
 CA (nothing delivered, counted, delivered after the configuration is fixed and reloaded
 with SIGHUP, nothing lost); insecure_skip_verify; mutual TLS with and without a client
-certificate; a server_name the certificate does not carry. Without the binary the tests
+certificate; a server_name the certificate does not carry; CA files replaced on disk
+(re-read at the next connection, a bad one refused). Without the binary the tests
 are skipped (exit 77). Every wait polls a condition.
 """
 import json
@@ -155,7 +156,9 @@ class RemoteWriteTls(ws.WindowsTestCase):
         harness.wait_for(lambda: time.time() - t_start > 4 and d.value(QUEUE, url=url) > 0, timeout=30)
         self.append(self.log, req("GET", 200, 5, "a"))
         d.wait_value("requests_total", 4, status="200")
-        harness.wait_for(lambda: d.value(QUEUE, url=url) > 0, timeout=10)
+        # A snapshot queued after this read holds the 4.
+        queued = d.value(QUEUE, url=url)
+        harness.wait_for(lambda: d.value(QUEUE, url=url) > queued, timeout=10, on_timeout=d.stderr_tail)
         self.assertEqual(prom.query("requests_total"), [])
         self.assertEqual(d.value(SAMPLES, url=url, outcome="sent"), 0)
         t_fix = time.time()
@@ -179,6 +182,44 @@ class RemoteWriteTls(ws.WindowsTestCase):
         self.assertGreater(d.value(SAMPLES, url=url, outcome="sent"), 0)
         self.assertEqual(d.value(SAMPLES, url=url, outcome="failed"), 0)
         self.assertEqual(d.value(SAMPLES, url=url, outcome="dropped"), 0)
+
+    def test_changed_tls_files_are_reread_without_a_reload(self):
+        """The CA file is replaced on disk (as a renewal tool does): garbage is refused
+        (logged, one failed attempt counted) and the CA in use stays, so delivery goes on;
+        a CA that did not sign the server is used from the next connection (kept-alive ones
+        made with the old CA are closed), so delivery stops with samples queued; the right
+        CA again, and everything queued arrives."""
+        prom = self.prometheus()
+        other = ts.Pki(os.path.join(self.tmp, "other-pki"), name="other")
+        garbage = self.path("garbage.pem")
+        with open(garbage, "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\nnot base64\n")
+        ca = self.path("ca.pem")
+        ts.replace_file(self.pki.ca_crt, ca)
+        url = prom.write_url()
+        d = self.start_daemon(self.daemon_config([self.receiver(url, "files", ca_file=ca)]))
+        self.wait_delivered(prom, d, "files")
+
+        ts.replace_file(garbage, ca)
+        harness.wait_for(lambda: "TLS client files changed but cannot be used" in d.stderr_text(), timeout=20,
+                         on_timeout=d.stderr_tail)
+        self.assertIn("tls_config.ca_file %s: cannot use it as PEM CA certificates" % ca, d.stderr_text())
+        harness.wait_for(lambda: d.value(SAMPLES, url=url, outcome="retried") > 0, timeout=10)
+        self.append(self.log, req("GET", 200, 5, "a"))
+        self.wait_delivered(prom, d, "files", expected=4)
+
+        ts.replace_file(other.ca_crt, ca)
+        retried = d.value(SAMPLES, url=url, outcome="retried")
+        harness.wait_for(lambda: d.value(SAMPLES, url=url, outcome="retried") > retried, timeout=20,
+                         message="an attempt failing with the other CA", on_timeout=d.stderr_tail)
+        self.append(self.log, req("GET", 200, 5, "a"))
+        d.wait_value("requests_total", 5, status="200")
+        harness.wait_for(lambda: d.value(QUEUE, url=url) > 0, timeout=10)
+        self.assertEqual(self.requests(prom, "files"), 4)
+
+        ts.replace_file(self.pki.ca_crt, ca)
+        self.wait_delivered(prom, d, "files", expected=5)
+        harness.wait_for(lambda: d.value(QUEUE, url=url) == 0, timeout=40, on_timeout=d.stderr_tail)
 
     def test_insecure_skip_verify(self):
         """insecure_skip_verify: the server's certificate is not checked (no CA known, and
