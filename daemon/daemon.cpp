@@ -97,9 +97,14 @@ class Daemon {
     current_->start(checkpoints.entries, checkpoints.state, /*after_reload=*/false);
     if (!config.remote_write.empty()) {
       // The Daemon owns remote write, not the Generation: its queues (and their files) and
-      // connections outlive a reload, which samples whatever the new generation exposes.
-      remote_write_ = std::make_unique<remote::RemoteWriteService>(
-          config.remote_write, config.state_dir, [this] { return collectables(); }, *registry_);
+      // connections outlive a reload that leaves remote_write as it was, which samples
+      // whatever the new generation exposes.
+      try {
+        remote_write_ = make_remote_write(config);
+      } catch (const config::ConfigError& e) {
+        spdlog::error("{}", e.what());
+        return 2;
+      }
       remote_write_->start();
     }
 
@@ -198,6 +203,7 @@ class Daemon {
     // thread, where a bad one is refused and the one in use stays.
     asio::post(http_io_, [this] { server_->reload_tls(); });
     std::unique_ptr<Generation> next;
+    std::unique_ptr<remote::RemoteWriteService> next_remote_write;
     try {
       config::Config config = config::load_file(config_path_);
       if (!create_state_dir(config.state_dir)) throw config::ConfigError(config_path_ + ": state_dir cannot be created");
@@ -207,8 +213,9 @@ class Daemon {
         spdlog::warn("{}: a change of 'listen' takes effect at the next restart", trigger);
       if (!(config.web == current_->config().web))
         spdlog::warn("{}: a change of 'web' takes effect at the next restart (the certificate files are re-read now)", trigger);
-      if (config.remote_write != current_->config().remote_write)
-        spdlog::warn("{}: a change of 'remote_write' takes effect at the next restart", trigger);
+      // A change of remote_write (receivers, tls_config, ...) replaces the service; its TLS
+      // files are checked here, so a bad one refuses the reload.
+      if (config.remote_write != current_->config().remote_write) next_remote_write = make_remote_write(config);
       next = std::make_unique<Generation>(ingest_io_, std::move(config), self_metrics_, *analytics_);
     } catch (const std::exception& e) {
       spdlog::error("{}: the new configuration is refused, the running one stays: {}", trigger, e.what());
@@ -220,6 +227,7 @@ class Daemon {
     auto entries = current_->checkpoint_entries();
     auto state = current_->checkpoint_state();
     const bool state_dir_changed = current_->config().state_dir != next->config().state_dir;
+    if (current_->config().remote_write != next->config().remote_write) replace_remote_write(std::move(next_remote_write));
     current_->stop();
     retired_.push_back(std::move(current_));
     current_ = std::move(next);
@@ -231,6 +239,25 @@ class Daemon {
     spdlog::info("{}: configuration reloaded: {} source(s), {} rule(s)", trigger, current_->config().sources.size(),
                  current_->config().rules.size());
     return "";
+  }
+
+  // Null when the configuration has no remote_write. Throws config::ConfigError for a TLS
+  // file that cannot be used.
+  std::unique_ptr<remote::RemoteWriteService> make_remote_write(const config::Config& config) {
+    if (config.remote_write.empty()) return nullptr;
+    return std::make_unique<remote::RemoteWriteService>(config.remote_write, config.state_dir, config.file,
+                                                        [this] { return collectables(); }, *registry_);
+  }
+
+  // The old service stops first: what it had queued stays in its segment files, which the
+  // new one (the same URL, the same state_dir) loads and sends first. Queues of receivers
+  // no longer configured stay on disk, untouched.
+  void replace_remote_write(std::unique_ptr<remote::RemoteWriteService> next) {
+    if (remote_write_) remote_write_->stop();
+    remote_write_ = std::move(next);
+    if (remote_write_) remote_write_->start();
+    spdlog::info("remote write: {} receiver(s) after the reload",
+                 remote_write_ ? remote_write_->receivers().size() : 0);
   }
 
   // Tools and tests read the bound ports (port 0 = chosen by the OS) from state_dir/listen.

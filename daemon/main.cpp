@@ -15,6 +15,7 @@
 
 #include "config/config_loader.h"
 #include "http/server_tls.h"
+#include "tls/client_tls.h"
 #include "daemon/daemon.h"
 #include "daemon/health_check.h"
 #include "metrics/exposition.h"
@@ -116,6 +117,9 @@ int main(int argc, char** argv) {
     // web: a certificate or key that cannot be used is a configuration error, --check included.
     if (config.web.tls) logpulse::http::ServerTls::build(config.web.tls_server, config.file);
     logpulse::pipeline::alertmanager_options(config);  // alertmanager: URLs the client can use
+    // remote_write: CA, certificate and key files OpenSSL can use.
+    for (const auto& receiver : config.remote_write)
+      if (receiver.url.rfind("https://", 0) == 0) logpulse::tls::ClientTls::build(receiver.tls, config.file);
   } catch (const logpulse::config::ConfigError& e) {
     std::cerr << e.what() << '\n';
     return 2;

@@ -99,6 +99,21 @@ struct TlsServerConfig {
   bool operator==(const TlsServerConfig&) const = default;
 };
 
+// remote_write[].tls_config: in the shape of Prometheus' common tls_config (client side).
+struct TlsClientConfig {
+  // Paths as written, made absolute against the configuration file's directory; empty: not set
+  // (no ca_file: the system's CA store).
+  std::string ca_file, cert_file, key_file;
+  std::string server_name;          // SNI and the name checked; empty: the URL's host
+  bool insecure_skip_verify = false;
+  TlsVersion min_version = TlsVersion::kTls12;
+  int line = 0, column = 0;         // where tls_config is; 0: not given
+  // Where each file's value is, for messages about the file.
+  int ca_file_line = 0, ca_file_column = 0, cert_file_line = 0, cert_file_column = 0;
+  int key_file_line = 0, key_file_column = 0;
+  bool operator==(const TlsClientConfig&) const = default;
+};
+
 struct BasicAuthUser {
   std::string name;
   std::string hash;  // bcrypt: $2y$ / $2b$ / $2a$
@@ -177,7 +192,7 @@ struct AlertmanagerConfig {
 
 // remote_write: one receiver of Prometheus remote write 1.0 (SPEC.md, README "Remote write").
 struct RemoteWriteConfig {
-  std::string url;                   // http:// only until the client speaks TLS
+  std::string url;                   // http:// or https://
   bool basic_auth = false;
   std::string username, password;    // password, or password_file (read at each request)
   std::string password_file;         // made absolute against the configuration's directory
@@ -188,6 +203,7 @@ struct RemoteWriteConfig {
   std::size_t max_samples = 500000;  // queue bounds; beyond them the oldest are dropped
   std::size_t max_bytes = 64u << 20;
   std::vector<std::pair<std::string, std::string>> external_labels;  // ${ENV} expanded, sorted
+  TlsClientConfig tls;               // used for https URLs
   int line = 0, column = 0;
   bool operator==(const RemoteWriteConfig&) const = default;
 };

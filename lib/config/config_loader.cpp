@@ -959,6 +959,44 @@ class Reader {
       fail(node, key + ": cannot read '" + path + "' (" + std::strerror(errno) + ")");
   }
 
+  // Prometheus' client tls_config. The files must be readable now; whether OpenSSL can use
+  // them is checked where the context is built (tls::ClientTls::build), at load too.
+  TlsClientConfig tls_client_config(const YAML::Node& node, const std::string& key) {
+    TlsClientConfig tls;
+    std::tie(tls.line, tls.column) = position(node);
+    YAML::Node cert_node, key_node;
+    auto file = [&](const YAML::Node& n, const std::string& name, std::string& path, int& line, int& column) {
+      path = file_path(n, key + "." + name);
+      readable_file(n, key + "." + name, path);
+      std::tie(line, column) = position(n);
+    };
+    for_each_key(node, key, {
+        {"ca_file", [&](const YAML::Node& n) { file(n, "ca_file", tls.ca_file, tls.ca_file_line, tls.ca_file_column); }},
+        {"cert_file", [&](const YAML::Node& n) {
+           cert_node = n;
+           file(n, "cert_file", tls.cert_file, tls.cert_file_line, tls.cert_file_column);
+         }},
+        {"key_file", [&](const YAML::Node& n) {
+           key_node = n;
+           file(n, "key_file", tls.key_file, tls.key_file_line, tls.key_file_column);
+         }},
+        {"server_name", [&](const YAML::Node& n) {
+           tls.server_name = string(n, key + ".server_name");
+           if (tls.server_name.find_first_of(" \t\r\n/") != std::string::npos)
+             fail(n, key + ".server_name: expected a host name or an IP address, got '" + tls.server_name + "'");
+         }},
+        {"insecure_skip_verify", [&](const YAML::Node& n) {
+           tls.insecure_skip_verify = boolean(n, key + ".insecure_skip_verify");
+         }},
+        {"min_version", [&](const YAML::Node& n) { tls.min_version = tls_version(n, "min_version"); }},
+    });
+    if (!tls.cert_file.empty() && tls.key_file.empty())
+      fail(cert_node, key + ": 'cert_file' is set without 'key_file' (a client certificate needs both)");
+    if (!tls.key_file.empty() && tls.cert_file.empty())
+      fail(key_node, key + ": 'key_file' is set without 'cert_file' (a client certificate needs both)");
+    return tls;
+  }
+
   RemoteWriteConfig remote_write(const YAML::Node& node, const std::vector<RemoteWriteConfig>& before) {
     RemoteWriteConfig rw;
     std::tie(rw.line, rw.column) = position(node);
@@ -968,10 +1006,8 @@ class Reader {
         {"url", [&](const YAML::Node& n) {
            has_url = true;
            std::string text = string(n, "remote_write.url");
-           if (text.rfind("https://", 0) == 0)
-             fail(n, "remote_write.url: https is not supported by logpulse " LOGPULSE_VERSION
-                     " yet (its HTTP client has no TLS); expected an http:// URL");
-           if (text.rfind("http://", 0) != 0) fail(n, "remote_write.url: expected an http:// URL, got '" + text + "'");
+           if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0)
+             fail(n, "remote_write.url: expected an http:// or https:// URL, got '" + text + "'");
            auto url = net::Url::parse(text);
            if (!url) fail(n, "remote_write.url: bad URL '" + text + "': " + url.error());
            for (const auto& other : before)
@@ -1038,10 +1074,7 @@ class Reader {
            }
            std::sort(rw.external_labels.begin(), rw.external_labels.end());
          }},
-        {"tls_config", [&](const YAML::Node& n) {
-           fail(n, "remote_write.tls_config: TLS to a remote-write receiver is not supported by logpulse " LOGPULSE_VERSION
-                   " yet");
-         }},
+        {"tls_config", [&](const YAML::Node& n) { rw.tls = tls_client_config(n, "remote_write.tls_config"); }},
     });
     if (!has_url) fail(node, "remote_write: 'url' is required");
     if (rw.basic_auth && !rw.bearer_token_file.empty())

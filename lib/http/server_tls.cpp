@@ -3,41 +3,20 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <memory>
 
 #include "config/config_loader.h"
+#include "tls/file_stamp.h"
+#include "tls/openssl_text.h"
 
 namespace logpulse::http {
 
 namespace asio = boost::asio;
+using tls::last_openssl_error;
+using tls::openssl_reason;
 
 namespace {
-
-std::string openssl_reason(const boost::system::error_code& error) {
-  std::string reason = error.message();
-  return reason.empty() ? "unknown OpenSSL error" : reason;
-}
-
-std::string last_openssl_error() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown OpenSSL error";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
-}
-
-int protocol_version(config::TlsVersion version) {
-  switch (version) {
-    case config::TlsVersion::kTls10: return TLS1_VERSION;
-    case config::TlsVersion::kTls11: return TLS1_1_VERSION;
-    case config::TlsVersion::kTls12: return TLS1_2_VERSION;
-    case config::TlsVersion::kTls13: return TLS1_3_VERSION;
-  }
-  return TLS1_2_VERSION;
-}
 
 // exporter-toolkit names suites as Go does, by their IANA names; OpenSSL knows them by its
 // own. TLS 1.3 suites are not configurable in Go and are accepted and left alone here too.
@@ -80,8 +59,8 @@ std::shared_ptr<asio::ssl::context> ServerTls::build(const config::TlsServerConf
   auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   SSL_CTX* native = context->native_handle();
   ERR_clear_error();
-  SSL_CTX_set_min_proto_version(native, protocol_version(config.min_version));
-  SSL_CTX_set_max_proto_version(native, protocol_version(config.max_version));
+  SSL_CTX_set_min_proto_version(native, tls::protocol_version(config.min_version));
+  SSL_CTX_set_max_proto_version(native, tls::protocol_version(config.max_version));
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (!config.cipher_suites.empty()) {
     const std::string cipher_place = config_file + ":" + std::to_string(config.cipher_suites_line) + ":" +
@@ -136,18 +115,7 @@ std::shared_ptr<asio::ssl::context> ServerTls::build(const config::TlsServerConf
 }
 
 std::vector<std::string> ServerTls::stamps() const {
-  std::vector<std::string> out;
-  for (const auto* path : {&config_.cert_file, &config_.key_file, &config_.client_ca_file}) {
-    struct stat status {};
-    if (path->empty() || ::stat(path->c_str(), &status) != 0) {
-      out.emplace_back();
-      continue;
-    }
-    out.push_back(std::to_string(status.st_dev) + ":" + std::to_string(status.st_ino) + ":" +
-                  std::to_string(status.st_size) + ":" + std::to_string(status.st_mtim.tv_sec) + "." +
-                  std::to_string(status.st_mtim.tv_nsec));
-  }
-  return out;
+  return tls::file_stamps({config_.cert_file, config_.key_file, config_.client_ca_file});
 }
 
 std::shared_ptr<asio::ssl::context> ServerTls::current(Clock::time_point now) {

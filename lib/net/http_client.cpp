@@ -12,8 +12,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <variant>
 
 #include "net/retry_after.h"
+#include "tls/client_tls.h"
+#include "tls/openssl_text.h"
 
 namespace logpulse::net {
 
@@ -24,10 +28,46 @@ using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
 struct HttpClient::Connection {
-  explicit Connection(asio::any_io_executor executor) : stream(std::move(executor)) {}
-  beast::tcp_stream stream;  // TLS: a variant with beast::ssl_stream<beast::tcp_stream>
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+  explicit Connection(asio::any_io_executor executor)
+      : stream(std::in_place_type<beast::tcp_stream>, std::move(executor)) {}
+  Connection(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls_context)
+      : context(std::move(tls_context)), stream(std::in_place_type<TlsStream>, std::move(executor), *context) {}
+
+  beast::tcp_stream& tcp() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
+  }
+  TlsStream* tls() { return std::get_if<TlsStream>(&stream); }
+
+  std::shared_ptr<asio::ssl::context> context;  // declared first: outlives the stream using it
+  std::variant<beast::tcp_stream, TlsStream> stream;
   core::Clock::SteadyTime idle_since{};
 };
+
+namespace {
+
+// Where a kept-alive connection may serve the next request: the same scheme, host and port,
+// and for TLS the same ClientTls (and its current context: see attempt()).
+std::string connection_key(const Url& url, const tls::ClientTls* client_tls) {
+  std::string key = url.scheme() + "://" + url.authority();
+  if (client_tls != nullptr) key += "#" + std::to_string(reinterpret_cast<std::uintptr_t>(client_tls));
+  return key;
+}
+
+class TlsFilesCategory : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "logpulse.tls_files"; }
+  std::string message(int) const override { return "the TLS files changed and cannot be used"; }
+};
+
+}  // namespace
+
+const error_code& tls_files_refused() {
+  static const TlsFilesCategory category;
+  static const error_code error(1, category);
+  return error;
+}
 
 namespace {
 
@@ -82,13 +122,14 @@ Request make_request(Method method, const Url& url, std::string body, const Requ
   return request;
 }
 
-// Errors that mean "the server closed this kept-alive connection before we used it".
+// Errors that mean "the server closed this kept-alive connection before we used it" (over
+// TLS, a close without close_notify is stream_truncated).
 bool stale_connection(const error_code& error) {
   return error == http::error::end_of_stream || error == asio::error::connection_reset ||
-         error == asio::error::broken_pipe || error == asio::error::eof;
+         error == asio::error::broken_pipe || error == asio::error::eof || error == asio::ssl::error::stream_truncated;
 }
 
-// One request and its response on any Beast stream (plain TCP today, TLS later). The
+// One request and its response on any Beast stream (plain TCP, or TLS over it). The
 // exchange timeout covers both directions. Sets `reusable` when the connection may serve
 // another request.
 template <class Stream>
@@ -135,8 +176,8 @@ asio::awaitable<HttpResult> send_and_receive(Stream& stream, const Request& requ
 }  // namespace
 
 std::string HttpResult::describe() const {
-  if (error == beast::error::timeout) return "timeout";
-  if (error) return error.message();
+  if (error == beast::error::timeout) return detail.empty() ? "timeout" : "timeout (" + detail + ")";
+  if (error) return detail.empty() ? error.message() : error.message() + " (" + detail + ")";
   return "HTTP " + std::to_string(status);
 }
 
@@ -150,14 +191,15 @@ void HttpClient::shutdown() {
   idle_.clear();
   for (auto* connection : active_) {
     error_code ignored;
-    connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    connection->stream.cancel();
-    connection->stream.close();
+    auto& stream = connection->tcp();
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.cancel();
+    stream.close();
   }
 }
 
-std::unique_ptr<HttpClient::Connection> HttpClient::take_idle(const std::string& authority) {
-  auto it = idle_.find(authority);
+std::unique_ptr<HttpClient::Connection> HttpClient::take_idle(const std::string& key) {
+  auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto connection = std::move(it->second);
   idle_.erase(it);
@@ -165,8 +207,15 @@ std::unique_ptr<HttpClient::Connection> HttpClient::take_idle(const std::string&
   return connection;
 }
 
+tls::ClientTls& HttpClient::tls_for(const RequestOptions& options) {
+  if (options.tls != nullptr) return *options.tls;
+  // The system's CA store, the URL's host: what an https URL without a tls_config means.
+  if (!default_tls_) default_tls_ = std::make_unique<tls::ClientTls>(config::TlsClientConfig{}, std::string());
+  return *default_tls_;
+}
+
 asio::awaitable<error_code> HttpClient::connect(Connection& connection, const Url& url,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout, std::string& detail) {
   const auto started = std::chrono::steady_clock::now();
   std::vector<tcp::endpoint> endpoints;
   error_code error;
@@ -194,19 +243,57 @@ asio::awaitable<error_code> HttpClient::connect(Connection& connection, const Ur
   const auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::steady_clock::now() - started);
   if (left <= std::chrono::milliseconds(0)) co_return error_code(beast::error::timeout);
-  connection.stream.expires_after(left);
-  auto [connect_error, endpoint] =
-      co_await connection.stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
-  if (!connect_error) ++connections_opened_;
-  co_return connect_error;
+  auto& stream = connection.tcp();
+  stream.expires_after(left);
+  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+  if (connect_error) co_return connect_error;
+  ++connections_opened_;
+  auto* tls_stream = connection.tls();
+  if (tls_stream == nullptr) co_return error_code();
+
+  // The handshake has what is left of the connect timeout (the tcp_stream's expiry).
+  auto [handshake_error] =
+      co_await tls_stream->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+  if (handshake_error) {
+    const long verify = SSL_get_verify_result(tls_stream->native_handle());
+    if (verify != X509_V_OK) detail = X509_verify_cert_error_string(verify);
+    co_return handshake_error;
+  }
+  co_return error_code();
 }
 
 asio::awaitable<HttpResult> HttpClient::attempt(Method method, const Url& url, const std::string& body,
                                                 const RequestOptions& options, bool allow_reuse) {
   HttpResult result;
-  std::unique_ptr<Connection> connection = allow_reuse ? take_idle(url.authority()) : nullptr;
+  tls::ClientTls* client_tls = nullptr;
+  std::shared_ptr<asio::ssl::context> tls_context;
+  if (url.tls()) {
+    client_tls = &tls_for(options);
+    auto current = client_tls->current();
+    if (!current.refused.empty()) {
+      result.error = tls_files_refused();
+      result.detail = std::move(current.refused);
+      co_return result;
+    }
+    tls_context = std::move(current.context);
+  }
+  const std::string key = connection_key(url, client_tls);
+  std::unique_ptr<Connection> connection = allow_reuse ? take_idle(key) : nullptr;
+  // A connection made with files since replaced (a renewed certificate, a new CA) is closed.
+  if (connection && connection->context != tls_context) connection.reset();
   result.reused_connection = connection != nullptr;
-  if (!connection) connection = std::make_unique<Connection>(executor_);
+  if (!connection) {
+    if (client_tls == nullptr) {
+      connection = std::make_unique<Connection>(executor_);
+    } else {
+      connection = std::make_unique<Connection>(executor_, std::move(tls_context));
+      if (!client_tls->prepare(connection->tls()->native_handle(), url.host())) {
+        result.error = asio::error::invalid_argument;
+        result.detail = "OpenSSL refuses the server name: " + tls::last_openssl_error();
+        co_return result;
+      }
+    }
+  }
 
   active_.insert(connection.get());
   struct Deregister {
@@ -216,30 +303,26 @@ asio::awaitable<HttpResult> HttpClient::attempt(Method method, const Url& url, c
   } deregister{active_, connection.get()};
 
   if (!result.reused_connection) {
-    result.error = co_await connect(*connection, url, options.connect_timeout);
+    result.error = co_await connect(*connection, url, options.connect_timeout, result.detail);
     if (shut_down_ && !result.error) result.error = asio::error::operation_aborted;
     if (result.error) co_return result;
   }
   bool reusable = false;
   const bool reused = result.reused_connection;
   const auto request = make_request(method, url, body, options);
-  result = co_await send_and_receive(connection->stream, request, options, clock_, reusable);
+  result = co_await std::visit(
+      [&](auto& stream) { return send_and_receive(stream, request, options, clock_, reusable); }, connection->stream);
   result.reused_connection = reused;
   if (shut_down_) {
     if (!result.error && result.status == 0) result.error = asio::error::operation_aborted;
   } else if (reusable) {
     connection->idle_since = clock_.steady();
-    idle_[url.authority()] = std::move(connection);  // replaces an older idle one
+    idle_[key] = std::move(connection);  // replaces an older idle one
   }
   co_return result;
 }
 
 asio::awaitable<HttpResult> HttpClient::request(Method method, Url url, std::string body, RequestOptions options) {
-  if (url.tls()) {
-    HttpResult result;
-    result.error = asio::error::operation_not_supported;  // TLS is not plugged in yet
-    co_return result;
-  }
   if (shut_down_) {
     HttpResult result;
     result.error = asio::error::operation_aborted;

@@ -18,10 +18,14 @@
 // reset before any response byte) is retried once on a new connection: the one case where a
 // request may reach a server twice (harmless for Alertmanager and remote write, which
 // deduplicate).
-// TLS: the exchange is written against any Beast AsyncStream (send_and_receive<Stream>);
-// https will make Connection hold a beast::ssl_stream<beast::tcp_stream> (ssl::context from
-// the tls_config, SNI, a handshake after connect) next to the plain tcp_stream; until then
-// an https URL fails with operation_not_supported.
+// TLS: an https URL is spoken over beast::ssl_stream<beast::tcp_stream>: after the TCP
+// connect, a handshake (within the connect timeout) with the context of options.tls
+// (tls/client_tls.h: CA, client certificate, server_name, re-read when its files change),
+// or, without one, a default context on the system's CA store that the client makes on
+// first use. A handshake or verification failure is a transport error like a refused
+// connection (`error` set; `detail` says why a certificate was refused); a change of the TLS
+// files that cannot be used fails that one attempt with tls_files_refused. Kept-alive TLS
+// connections are reused only with the same ClientTls and the context it has now.
 // Threads: a client and its requests run on one executor's thread; not thread safe.
 // Lifetime: the client must outlive the requests it runs: shutdown() aborts them (they
 // complete with an error at once; one still resolving a name, within its connect timeout),
@@ -43,6 +47,10 @@
 
 #include "core/clock.h"
 #include "net/url.h"
+
+namespace logpulse::tls {
+class ClientTls;
+}
 
 namespace logpulse::net {
 
@@ -66,7 +74,12 @@ struct RequestOptions {
   std::chrono::milliseconds connect_timeout = kDefaultConnectTimeout;
   std::chrono::milliseconds exchange_timeout = kDefaultExchangeTimeout;
   std::size_t body_limit = kMaxResponseBodyBytes;
+  tls::ClientTls* tls = nullptr;  // for https: outlives the request; null: the system's CAs
 };
+
+// The attempt failed before connecting: the TLS files changed and cannot be used (the
+// previous context stays in use for the next attempts).
+const boost::system::error_code& tls_files_refused();
 
 enum class Method { get, post, put };
 
@@ -76,9 +89,11 @@ struct HttpResult {
   std::optional<std::chrono::seconds> retry_after;  // from a Retry-After header, if any
   std::string body;                             // the response body (complete only without error)
   bool reused_connection = false;
+  std::string detail;  // more on `error`: why a certificate was refused, which TLS file
 
   bool ok() const { return !error && status >= 200 && status < 300; }
-  // "HTTP 503", "timeout", "Connection refused": for log lines.
+  // "HTTP 503", "timeout", "Connection refused", "certificate verify failed (hostname
+  // mismatch)": for log lines.
   std::string describe() const;
 };
 
@@ -119,12 +134,14 @@ class HttpClient {
   boost::asio::awaitable<HttpResult> attempt(Method method, const Url& url, const std::string& body,
                                              const RequestOptions& options, bool allow_reuse);
   boost::asio::awaitable<boost::system::error_code> connect(Connection& connection, const Url& url,
-                                                            std::chrono::milliseconds timeout);
-  std::unique_ptr<Connection> take_idle(const std::string& authority);
+                                                            std::chrono::milliseconds timeout, std::string& detail);
+  std::unique_ptr<Connection> take_idle(const std::string& key);
+  tls::ClientTls& tls_for(const RequestOptions& options);
 
   boost::asio::any_io_executor executor_;
   core::Clock& clock_;
-  std::unordered_map<std::string, std::unique_ptr<Connection>> idle_;  // by authority
+  std::unordered_map<std::string, std::unique_ptr<Connection>> idle_;  // by Connection::key
+  std::unique_ptr<tls::ClientTls> default_tls_;                        // https without options.tls
   std::unordered_set<Connection*> active_;                             // requests in flight
   std::uint64_t connections_opened_ = 0;
   bool shut_down_ = false;

@@ -4,7 +4,7 @@
 //   auto url = net::Url::parse("http://127.0.0.1:9093/api/v2/alerts");
 //   if (!url) spdlog::error("{}", url.error());   // says what is wrong, for config errors
 //
-// Accepted: http:// and https:// (the client refuses https until TLS is plugged in), a host
+// Accepted: http:// and https:// (the client speaks TLS for https), a host
 // name, an IPv4 address or a bracketed IPv6 address, an optional port (default 80 / 443), an
 // optional path (default "/"). Userinfo ("user:pass@") is refused: credentials go in the
 // request options, never in a URL that ends up in logs. A fragment is dropped.

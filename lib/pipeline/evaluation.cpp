@@ -22,9 +22,6 @@ alert::AlertmanagerSenderOptions alertmanager_options(const config::Config& conf
     const std::string place = config.file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
     auto url = net::Url::parse(am.urls[i]);
     if (!url) throw config::ConfigError(place + "alertmanager: " + url.error());
-    if (url->tls())
-      throw config::ConfigError(place + "alertmanager: https is not supported by logpulse " LOGPULSE_VERSION
-                                        " yet (expected an http:// URL)");
     options.urls.push_back(*url);
   }
   options.request.connect_timeout = std::min(am.timeout, options.request.connect_timeout);

@@ -19,16 +19,26 @@ namespace logpulse::remote {
 namespace asio = boost::asio;
 
 RemoteWriteService::RemoteWriteService(std::vector<config::RemoteWriteConfig> receivers, std::string state_dir,
-                                       CollectFunction collect, prometheus::Registry& registry, core::Clock& clock)
+                                       const std::string& config_file, CollectFunction collect,
+                                       prometheus::Registry& registry, core::Clock& clock)
     : receivers_(std::move(receivers)),
       state_dir_(std::move(state_dir)),
       collect_(std::move(collect)),
       clock_(clock),
       client_(io_.get_executor(), clock) {
+  // Every TLS context first: a file that cannot be used refuses the whole service before any
+  // receiver's metrics are registered.
+  std::vector<std::unique_ptr<tls::ClientTls>> contexts;
   for (const auto& receiver : receivers_) {
+    const bool https = receiver.url.rfind("https://", 0) == 0;
+    contexts.push_back(https ? std::make_unique<tls::ClientTls>(receiver.tls, config_file) : nullptr);
+  }
+  for (std::size_t i = 0; i < receivers_.size(); ++i) {
+    const auto& receiver = receivers_[i];
     auto url = net::Url::parse(receiver.url);
     if (!url) throw std::invalid_argument("remote_write.url: " + url.error());  // the loader checked it
     EndpointOptions options{.url = *url};
+    options.request.tls = contexts[i].get();
     options.request.connect_timeout = std::min(receiver.remote_timeout, net::kDefaultConnectTimeout);
     options.request.exchange_timeout = receiver.remote_timeout;
     options.request.headers = receiver.headers;
@@ -41,6 +51,7 @@ RemoteWriteService::RemoteWriteService(std::vector<config::RemoteWriteConfig> re
     endpoints_.push_back(std::make_unique<WriteEndpoint>(io_.get_executor(), client_, std::move(options),
                                                          endpoint_metrics(registry, url->str()), clock_));
   }
+  tls_ = std::move(contexts);
 }
 
 RemoteWriteService::~RemoteWriteService() { stop(); }

@@ -4,10 +4,13 @@
 // queues them for that receiver (remote/write_endpoint.h delivers them). With a state
 // directory each receiver's queue is also kept on disk, in
 // <state_dir>/remote_write/<hash of the URL>/, and what a previous run left there is sent
-// first.
+// first. An https receiver gets its own TLS context (tls/client_tls.h) from its tls_config:
+// a certificate, key or CA file that cannot be used makes the constructor throw
+// config::ConfigError naming config_file's line and column of the key; one that changes
+// later is re-read before the next connection.
 //
-//   RemoteWriteService service(config.remote_write, config.state_dir,
-//                              [&] { return collectables(); }, registry);
+//   RemoteWriteService service(config.remote_write, config.state_dir, config.file,
+//                              [&] { return collectables(); }, registry);   // ConfigError
 //   service.start();   // its own thread and io_context
 //   ...
 //   service.stop();    // pending samples stay on disk for the next run
@@ -35,6 +38,7 @@
 #include "core/clock.h"
 #include "net/http_client.h"
 #include "remote/write_endpoint.h"
+#include "tls/client_tls.h"
 
 namespace logpulse::remote {
 
@@ -42,9 +46,10 @@ using CollectFunction = std::function<std::vector<std::shared_ptr<const promethe
 
 class RemoteWriteService {
  public:
-  // `state_dir` empty: queues in memory only.
-  RemoteWriteService(std::vector<config::RemoteWriteConfig> receivers, std::string state_dir, CollectFunction collect,
-                     prometheus::Registry& registry, core::Clock& clock = core::system_clock());
+  // `state_dir` empty: queues in memory only. `config_file`: for messages about TLS files.
+  RemoteWriteService(std::vector<config::RemoteWriteConfig> receivers, std::string state_dir,
+                     const std::string& config_file, CollectFunction collect, prometheus::Registry& registry,
+                     core::Clock& clock = core::system_clock());
   ~RemoteWriteService();
   RemoteWriteService(const RemoteWriteService&) = delete;
   RemoteWriteService& operator=(const RemoteWriteService&) = delete;
@@ -68,6 +73,8 @@ class RemoteWriteService {
   core::Clock& clock_;
   boost::asio::io_context io_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::vector<std::unique_ptr<tls::ClientTls>> tls_;  // by receiver; null for http (declared before
+                                                       // the client and endpoints that use them)
   net::HttpClient client_;
   std::vector<std::unique_ptr<WriteEndpoint>> endpoints_;
   std::thread thread_;

@@ -17,6 +17,7 @@ import tempfile
 import unittest
 
 import harness
+import tls_support
 
 try:
     import yaml
@@ -34,7 +35,13 @@ EXPECTED_CONFIGS = {
     "deploy/docker/logpulse.yaml", "deploy/compose/logpulse.yaml",
     "deploy/kubernetes/sidecar.yaml#ConfigMap/web-logpulse",
     "deploy/kubernetes/daemonset.yaml#ConfigMap/node-logpulse",
+    "deploy/kubernetes/daemonset-remote-write.yaml#ConfigMap/node-logpulse-remote-write",
 }
+# What the manifests take from their environment: ${NODE_NAME} (the downward API's
+# spec.nodeName), and the files of a Secret mounted at /etc/logpulse/tls/, which the test
+# replaces with certificates it makes (tls_support.Pki).
+CHECK_ENV = {"NODE_NAME": "node-1"}
+SECRET_DIR = "/etc/logpulse/tls/"
 # Metrics of Prometheus itself that rules may use.
 PROMETHEUS_METRICS = {"up", "ALERTS", "ALERTS_FOR_STATE"}
 PROMQL_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "offset",
@@ -221,12 +228,16 @@ class DeployFiles(unittest.TestCase):
         configs = logpulse_configs()
         self.assertTrue(EXPECTED_CONFIGS <= set(configs), sorted(EXPECTED_CONFIGS - set(configs)))
         with tempfile.TemporaryDirectory() as tmp:
+            # The Secret: ca.crt, tls.crt and tls.key as `kubectl create secret` names them.
+            secret = os.path.join(tmp, "secret")
+            tls_support.Pki(secret, name="ca").issue("tls", serial=1, client=True)
+            env = dict(os.environ, **CHECK_ENV)
             for n, (origin, text) in enumerate(sorted(configs.items())):
                 with self.subTest(origin):
                     path = os.path.join(tmp, "config%d.yaml" % n)
                     with open(path, "w") as f:
-                        f.write(text)
-                    result = harness.run_cli(["-c", path, "--check"])
+                        f.write(text.replace(SECRET_DIR, secret + "/"))
+                    result = harness.run_cli(["-c", path, "--check"], env=env)
                     self.assertEqual((result.returncode, result.stdout), (0, b"ok\n"),
                                      "%s: %s" % (origin, result.stderr.decode()))
 
@@ -319,6 +330,31 @@ class KubernetesManifests(unittest.TestCase):
         self.assertTrue(varlog.get("readOnly"))
         self.assertEqual(volumes[varlog["name"]]["hostPath"]["path"], "/var/log")
         config = yaml.safe_load(objects[("ConfigMap", "node-logpulse")]["data"]["logpulse.yaml"])
+        state = mounts[config["state_dir"]]
+        self.assertFalse(state.get("readOnly", False))
+        self.assertIn("hostPath", volumes[state["name"]])
+
+    def test_remote_write_daemonset_pushes_over_https_labelled_by_node(self):
+        objects = self.objects("daemonset-remote-write.yaml")
+        workload = objects[("DaemonSet", "logpulse-node-rw")]
+        spec, container = self.logpulse_container(workload)
+        self.assertEqual(container["livenessProbe"]["httpGet"]["path"], "/-/healthy")
+        self.assertEqual(container["readinessProbe"]["httpGet"]["path"], "/-/ready")
+        config = yaml.safe_load(objects[("ConfigMap", "node-logpulse-remote-write")]["data"]["logpulse.yaml"])
+        [receiver] = config["remote_write"]
+        self.assertTrue(receiver["url"].startswith("https://"), receiver["url"])
+        # ${NODE_NAME} comes from the downward API.
+        self.assertIn("${NODE_NAME}", receiver["external_labels"].values())
+        env = {e["name"]: e for e in container["env"]}
+        self.assertEqual(env["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"], "spec.nodeName")
+        # The TLS files are the mounted Secret's.
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        tls_mount = mounts[SECRET_DIR.rstrip("/")]
+        self.assertIn("secret", volumes[tls_mount["name"]])
+        for key in ("ca_file", "cert_file", "key_file"):
+            self.assertTrue(receiver["tls_config"][key].startswith(SECRET_DIR), key)
+        # Checkpoints and the remote-write queue survive pod restarts on the node.
         state = mounts[config["state_dir"]]
         self.assertFalse(state.get("readOnly", False))
         self.assertIn("hostPath", volumes[state["name"]])

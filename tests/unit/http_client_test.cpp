@@ -192,8 +192,15 @@ TEST_CASE("http client: transport errors are results, not exceptions") {
   CHECK(refused.error == boost::asio::error::connection_refused);
   CHECK_FALSE(refused.ok());
 
-  auto tls = post(io, client, "https://127.0.0.1:1/", "x");
-  CHECK(tls.error == boost::asio::error::operation_not_supported);
+  // https: the same transport errors; a server that does not speak TLS fails the handshake.
+  auto tls_refused = post(io, client, "https://127.0.0.1:" + std::to_string(testing::closed_port()) + "/", "x");
+  CHECK(tls_refused.error == boost::asio::error::connection_refused);
+  testing::ScriptedHttpServer plain(io);
+  plain.set_default(Reply{200});
+  auto not_tls = post(io, client, "https://127.0.0.1:" + std::to_string(plain.port()) + "/", "x");
+  CHECK(not_tls.error);
+  CHECK(not_tls.status == 0);
+  CHECK(plain.requests().empty());
 
   net::RequestOptions quick;
   quick.connect_timeout = 500ms;  // whatever the resolver does here, it is bounded

@@ -55,12 +55,9 @@ TEST_CASE("remote_write: errors name the place") {
   CHECK(error_of("remote_write:\n  - url: http://a/\n    external_labels: {host: \"${LOGPULSE_TEST_UNSET}\"}\n") ==
         "test.yaml:5:29: remote_write.external_labels.host: the environment variable LOGPULSE_TEST_UNSET is not set "
         "(write $$ for a literal '$')");
-  CHECK(error_of("remote_write:\n  - url: https://a/\n").find("test.yaml:4:10: remote_write.url: https is not supported") == 0);
-  CHECK(error_of("remote_write:\n  - url: http://a/\n    tls_config: {ca_file: x}\n")
-            .find("test.yaml:5:17: remote_write.tls_config: TLS to a remote-write receiver is not supported") == 0);
   CHECK(error_of("remote_write:\n  - write_interval: 1s\n") == "test.yaml:4:5: remote_write: 'url' is required");
   CHECK(error_of("remote_write:\n  - url: ftp://a/\n") ==
-        "test.yaml:4:10: remote_write.url: expected an http:// URL, got 'ftp://a/'");
+        "test.yaml:4:10: remote_write.url: expected an http:// or https:// URL, got 'ftp://a/'");
   CHECK(error_of("remote_write:\n  - url: http://a/\n  - url: http://a/\n").find("test.yaml:5:10: remote_write.url: duplicate URL") == 0);
   CHECK(error_of("remote_write:\n  - url: http://a/\n    write_interval: 0s\n").find("test.yaml:5:21: remote_write.write_interval: 0s is out of range") == 0);
   CHECK(error_of("remote_write:\n  - url: http://a/\n    queue: {max_samples: 0}\n").find("test.yaml:5:26: remote_write.queue.max_samples: expected an integer") == 0);
