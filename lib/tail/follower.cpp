@@ -50,7 +50,9 @@ Follower::Follower(asio::any_io_executor executor, config::Source source, Follow
       checkpoint_written_at_ns_ = checkpoint_written_at_ns_ == 0 ? entry.written_at_ns
                                                                   : std::min(checkpoint_written_at_ns_, entry.written_at_ns);
   }
-  if (options_.force_poll) {
+  if (options_.make_watcher) {
+    watcher_ = options_.make_watcher(executor_);
+  } else if (options_.force_poll) {
     watcher_ = std::make_unique<PollingWatcher>(executor_, options_.poll_interval);
   } else {
     try {
@@ -186,23 +188,31 @@ void Follower::rescan(bool initial) {
     rotated_paths.push_back(tracked.file->path());
   }
 
+  // Paths looked at: those found, those rotated now, and those whose file is still followed
+  // though the path is gone (between a rename or deletion and the re-creation).
   std::vector<std::string> beside;
   for (const auto& f : found.files) beside.push_back(f.path);
   beside.insert(beside.end(), rotated_paths.begin(), rotated_paths.end());
+  for (const auto& [path, key] : path_owner_) beside.push_back(path);
   for (const auto& entry : checkpointed) beside.push_back(entry.path);
   const SiblingMap siblings = rotated_siblings(beside);
 
   std::sort(rotated_paths.begin(), rotated_paths.end());
   rotated_paths.erase(std::unique(rotated_paths.begin(), rotated_paths.end()), rotated_paths.end());
   for (const auto& path : rotated_paths)
-    if (auto it = siblings.find(path); it != siblings.end()) rescue_rotated(it->second);
+    if (auto it = siblings.find(path); it != siblings.end()) rescue_rotated(path, it->second);
   if (initial) recover_checkpointed(checkpointed, found.files, siblings);
 
-  // What stands beside the followed paths now is known from here on: a file found there at
-  // a later rotation is rotated away unseen only if it is not among these.
-  sibling_keys_.clear();
-  for (const auto& [path, list] : siblings)
-    for (const auto& sibling : list) sibling_keys_.insert(sibling.key);
+  // What stands beside each path looked at is known from here on: a file found there at a
+  // later rotation is rotated away unseen only if it is not among these. A path no longer
+  // looked at (its file closed and the name gone) forgets its record.
+  std::map<std::string, std::set<Key>> seen;
+  for (const auto& path : beside) {
+    auto& keys = seen[path];
+    if (auto it = siblings.find(path); it != siblings.end())
+      for (const auto& sibling : it->second) keys.insert(sibling.key);
+  }
+  siblings_seen_ = std::move(seen);
   metrics_.files_followed.Set(static_cast<double>(files_.size()));
 }
 
@@ -244,9 +254,11 @@ Follower::SiblingMap Follower::rotated_siblings(const std::vector<std::string>& 
 // under a rotated name, unknown to us: read it from the start and drain it. What stood
 // there at the last look is an archive, and so is a copy of content we read (copytruncate,
 // or by hand): both are left alone.
-void Follower::rescue_rotated(const std::vector<Sibling>& siblings) {
+void Follower::rescue_rotated(const std::string& path, const std::vector<Sibling>& siblings) {
+  const auto seen = siblings_seen_.find(path);
   for (const auto& sibling : siblings) {
-    if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key) || sibling_keys_.count(sibling.key))
+    if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key) ||
+        (seen != siblings_seen_.end() && seen->second.count(sibling.key)))
       continue;
     if (is_copy_of_known(sibling.path)) {
       spdlog::debug("source {}: {} is a copy of a file already read: not read", source_.name, sibling.path);

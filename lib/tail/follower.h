@@ -23,6 +23,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -58,6 +59,9 @@ struct FollowerOptions {
   // Started by a configuration reload, not a process start: nothing happened while
   // logpulse was down, so files without a checkpoint entry follow start_at.
   bool after_reload = false;
+  // Makes the watcher instead of inotify or polling (tests: looks on demand). Empty: the
+  // usual choice.
+  std::function<std::unique_ptr<Watcher>(boost::asio::any_io_executor)> make_watcher;
 };
 
 class Follower {
@@ -109,7 +113,7 @@ class Follower {
   // app.log-2024...), oldest first: one directory read per directory.
   static SiblingMap rotated_siblings(const std::vector<std::string>& paths);
   // `path` was rotated: open what stands beside it that was rotated away unseen.
-  void rescue_rotated(const std::vector<Sibling>& siblings);
+  void rescue_rotated(const std::string& path, const std::vector<Sibling>& siblings);
   // At start-up: files beside checkpointed paths that hold checkpointed files, or that
   // were rotated away while logpulse was stopped.
   void recover_checkpointed(const std::vector<CheckpointEntry>& checkpointed, const std::vector<FoundFile>& found,
@@ -143,7 +147,11 @@ class Follower {
 
   std::map<Key, Tracked> files_;
   std::map<std::string, Key> path_owner_;
-  std::set<Key> sibling_keys_;                  // files under rotated names beside followed paths, last look
+  // Per followed path, the files under its rotated names at the last look that looked at
+  // it. A path is looked at while it names a file and while the file it last named is still
+  // followed (renamed away or deleted, being drained): its record outlives the path's
+  // absence between a rotation and the re-creation.
+  std::map<std::string, std::set<Key>> siblings_seen_;
   std::deque<FileIdentity> closed_;             // recently closed, never rescued again
   std::deque<std::pair<std::uint32_t, std::uint64_t>> contents_;  // first-bytes hashes of files read
   core::LogThrottle throttle_;
