@@ -214,6 +214,7 @@ void Follower::rescan(bool initial) {
   }
   siblings_seen_ = std::move(seen);
   metrics_.files_followed.Set(static_cast<double>(files_.size()));
+  metrics_.rescans.Increment();
 }
 
 Follower::SiblingMap Follower::rotated_siblings(const std::vector<std::string>& paths) {

@@ -118,6 +118,7 @@ class Scenario {
   }
   std::size_t lines() const { return lines_; }
   double rotations() const { return source_metrics_->rotations.Value(); }
+  double rescans() const { return source_metrics_->rescans.Value(); }
 
  private:
   void run_until_idle(int waits) {
@@ -177,4 +178,15 @@ TEST_CASE("a file rotated away twice between two looks is read from its start") 
   s.look();
   CHECK(s.lines() == 4);
   CHECK(s.rotations() == 2);
+}
+
+TEST_CASE("every completed look is counted in rescans, the first discovery included") {
+  TempDir dir;
+  const fs::path log = dir.path / "app.log";
+  append(log, "a\n");
+  Scenario s(log);
+  CHECK(s.rescans() == 1);
+  s.look();
+  s.look();
+  CHECK(s.rescans() == 3);
 }
