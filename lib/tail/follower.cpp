@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -138,6 +139,7 @@ void Follower::commit(const LineBatch& batch) {
 
 void Follower::rescan(bool initial) {
   next_rescan_ = Clock::now() + rescan_period();
+  take_name_changes();
   Discovery found = discover(source_.paths, source_.exclude);
   for (const auto& dir : found.directories) watcher_->watch_directory(dir);
   if (watcher_->broken()) use_polling();
@@ -199,8 +201,12 @@ void Follower::rescan(bool initial) {
 
   std::sort(rotated_paths.begin(), rotated_paths.end());
   rotated_paths.erase(std::unique(rotated_paths.begin(), rotated_paths.end()), rotated_paths.end());
-  for (const auto& path : rotated_paths)
-    if (auto it = siblings.find(path); it != siblings.end()) rescue_rotated(path, it->second);
+  if (names_complete_) {
+    rescue_renamed();
+  } else {
+    for (const auto& path : rotated_paths)
+      if (auto it = siblings.find(path); it != siblings.end()) rescue_rotated(path, it->second);
+  }
   if (initial) recover_checkpointed(checkpointed, found.files, siblings);
 
   // What stands beside each path looked at is known from here on: a file found there at a
@@ -215,6 +221,60 @@ void Follower::rescan(bool initial) {
   siblings_seen_ = std::move(seen);
   metrics_.files_followed.Set(static_cast<double>(files_.size()));
   metrics_.rescans.Increment();
+}
+
+void Follower::take_name_changes() {
+  NameChanges names = watcher_->take_name_changes();
+  names_complete_ = names.complete;
+  if (!names.complete) {
+    renamed_from_.clear();
+    return;
+  }
+  for (auto& change : names.changes) {
+    if (change.kind != NameChange::Kind::kRenamed) {
+      renamed_from_.erase(change.path);  // another file, or none, has this name now
+      continue;
+    }
+    std::string origin;
+    if (auto it = renamed_from_.find(change.from); it != renamed_from_.end()) {
+      origin = std::move(it->second);  // renamed again: app.log -> app.log.1 -> app.log.2
+      renamed_from_.erase(it);
+    } else if (is_followed_name(change.from)) {
+      origin = change.from;
+    }
+    if (origin.empty())
+      renamed_from_.erase(change.path);
+    else
+      renamed_from_[change.path] = std::move(origin);
+  }
+}
+
+bool Follower::is_followed_name(const std::string& path) const {
+  if (path_owner_.count(path)) return true;
+  if (is_excluded(path, source_.exclude)) return false;
+  // The watcher names "./app.log" what a relative glob names "app.log".
+  const std::string_view bare = std::string_view(path).starts_with("./") ? std::string_view(path).substr(2) : path;
+  return std::any_of(source_.paths.begin(), source_.paths.end(), [&](const std::string& pattern) {
+    return ::fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0 ||
+           ::fnmatch(pattern.c_str(), std::string(bare).c_str(), FNM_PATHNAME | FNM_PERIOD) == 0;
+  });
+}
+
+// The watcher saw these files renamed away from a followed path: those not followed are
+// files the looks never saw at the path (rotated away twice between two looks). Nothing
+// else beside a path is read, however new it looks: an archive copy arrives by a copy or a
+// creation, never by a rename from the path.
+void Follower::rescue_renamed() {
+  for (const auto& [path, origin] : renamed_from_) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (files_.count(Key{st.st_dev, st.st_ino}) || is_excluded(path, source_.exclude) ||
+        is_compressed_name(base_name(path)))
+      continue;
+    spdlog::info("source {}: {} was renamed from {} before it was seen there", source_.name, path, origin);
+    if (open_file(path, OpenMode::kRescued)) metrics_.rotations.Increment();
+  }
+  renamed_from_.clear();
 }
 
 Follower::SiblingMap Follower::rotated_siblings(const std::vector<std::string>& paths) {

@@ -11,8 +11,10 @@
 // file is drained for rotate_wait), copytruncate and truncation, files and directories that
 // appear later, symlink retargeting, and files rotated twice between two looks (found beside
 // the followed path). A file beside a followed path is taken for a rotated-away one only if
-// it is a file we followed (device + inode), or if it appeared since the last look with
-// content we never read (two rotations between two looks). Files are read through one
+// it is a file we followed (device + inode), or if it was rotated away before any look saw
+// it at the path (two rotations between two looks): known exactly from the watcher's rename
+// events where it reports every name change (inotify), else guessed (it appeared beside the
+// path since the last look, with content we never read). Files are read through one
 // buffer per follower. A batch's views are valid until the next call to next().
 // Not thread safe: next(), commit() and the accessors run on the follower's executor.
 // Destroying the follower closes its files and watches; its metric series stay (a
@@ -114,6 +116,12 @@ class Follower {
   static SiblingMap rotated_siblings(const std::vector<std::string>& paths);
   // `path` was rotated: open what stands beside it that was rotated away unseen.
   void rescue_rotated(const std::string& path, const std::vector<Sibling>& siblings);
+  // Name changes since the last look: which file was renamed from a followed path to where.
+  void take_name_changes();
+  bool is_followed_name(const std::string& path) const;
+  // The files renamed away from a followed path since the last look, if not followed: read
+  // from their start and drained (rotated away unseen).
+  void rescue_renamed();
   // At start-up: files beside checkpointed paths that hold checkpointed files, or that
   // were rotated away while logpulse was stopped.
   void recover_checkpointed(const std::vector<CheckpointEntry>& checkpointed, const std::vector<FoundFile>& found,
@@ -152,6 +160,11 @@ class Follower {
   // followed (renamed away or deleted, being drained): its record outlives the path's
   // absence between a rotation and the re-creation.
   std::map<std::string, std::set<Key>> siblings_seen_;
+  // With a watcher that reports every name change (inotify): the files renamed away from a
+  // followed path since the last look, by the name they have now, and that path. Where it
+  // is known, it decides alone which file beside a path was rotated away.
+  std::map<std::string, std::string> renamed_from_;
+  bool names_complete_ = false;
   std::deque<FileIdentity> closed_;             // recently closed, never rescued again
   std::deque<std::pair<std::uint32_t, std::uint64_t>> contents_;  // first-bytes hashes of files read
   core::LogThrottle throttle_;
