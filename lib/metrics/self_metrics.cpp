@@ -26,6 +26,8 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
                                  "NUL bytes skipped where lines start (holes left by copytruncate).")),
       read_errors_(counter(registry, "logpulse_read_errors_total",
                            "Failed reads or stats of followed files (the file is retried).")),
+      rescans_(counter(registry, "logpulse_rescans_total",
+                       "Directory looks completed: the globs expanded and the files beside followed paths listed.")),
       files_followed_(gauge(registry, "logpulse_files_followed", "Files currently open for a source.")),
       file_lag_(gauge(registry, "logpulse_file_lag_bytes",
                       "Bytes written to a followed file but not yet processed.")),
@@ -60,7 +62,7 @@ std::unique_ptr<SourceMetrics> SelfMetrics::for_source(const std::string& source
   return std::unique_ptr<SourceMetrics>(new SourceMetrics{
       source, lines_read_.Add(labels), bytes_read_.Add(labels), lines_truncated_.Add(labels),
       rotations_.Add(labels), truncations_.Add(labels), nul_bytes_skipped_.Add(labels), read_errors_.Add(labels),
-      files_followed_.Add(labels), file_lag_});
+      rescans_.Add(labels), files_followed_.Add(labels), file_lag_});
 }
 
 }  // namespace logpulse::metrics

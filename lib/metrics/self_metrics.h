@@ -25,6 +25,7 @@ struct SourceMetrics {
   prometheus::Counter& truncations;
   prometheus::Counter& nul_bytes_skipped;
   prometheus::Counter& read_errors;
+  prometheus::Counter& rescans;  // directory looks completed (globs expanded, siblings listed)
   prometheus::Gauge& files_followed;
   prometheus::Family<prometheus::Gauge>& lag_family;
 
@@ -76,6 +77,7 @@ class SelfMetrics {
   prometheus::Family<prometheus::Counter>& truncations_;
   prometheus::Family<prometheus::Counter>& nul_bytes_skipped_;
   prometheus::Family<prometheus::Counter>& read_errors_;
+  prometheus::Family<prometheus::Counter>& rescans_;
   prometheus::Family<prometheus::Gauge>& files_followed_;
   prometheus::Family<prometheus::Gauge>& file_lag_;
   prometheus::Gauge& checkpoint_age_;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 namespace logpulse::tail {
@@ -16,12 +17,15 @@ std::uint64_t fnv1a(const char* data, std::size_t size) {
   return hash;
 }
 
-std::optional<std::uint64_t> fingerprint_prefix(int fd, std::uint32_t length) {
+std::optional<std::uint64_t> fingerprint_prefix(int fd, std::uint32_t length, int* error) {
   char buffer[kFingerprintBytes];
+  if (error) *error = 0;
   if (length > kFingerprintBytes) return std::nullopt;
   std::size_t have = 0;
   while (have < length) {
     ssize_t n = ::pread(fd, buffer + have, length - have, static_cast<off_t>(have));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && error) *error = errno;
     if (n <= 0) return std::nullopt;
     have += static_cast<std::size_t>(n);
   }

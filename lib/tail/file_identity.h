@@ -26,8 +26,9 @@ struct FileIdentity {
 
 std::uint64_t fnv1a(const char* data, std::size_t size);
 
-// Hash of the first `length` bytes of the open file `fd`, or nullopt if it has fewer bytes now.
-std::optional<std::uint64_t> fingerprint_prefix(int fd, std::uint32_t length);
+// Hash of the first `length` bytes of the open file `fd`, or nullopt if it has fewer bytes
+// now or the read failed (then `*error`, when given, is the errno; 0 for a short file).
+std::optional<std::uint64_t> fingerprint_prefix(int fd, std::uint32_t length, int* error = nullptr);
 
 // The identity of the open file `fd`: its dev/inode and the fingerprint of up to
 // kFingerprintBytes first bytes. Nullopt when fstat/pread fails.

@@ -15,12 +15,14 @@ std::int64_t mtime_of(const struct stat& st) {
   return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-// pread() of exactly `n` bytes at `offset`; false on error or a short file.
-bool read_exactly(int fd, char* out, std::size_t n, std::uint64_t offset) {
+// pread() of exactly `n` bytes at `offset`; false on error (then `*error` is its errno) or
+// a short file.
+bool read_exactly(int fd, char* out, std::size_t n, std::uint64_t offset, int* error = nullptr) {
   std::size_t have = 0;
   while (have < n) {
     ssize_t got = ::pread(fd, out + have, n - have, static_cast<off_t>(offset + have));
     if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && error) *error = errno;
     if (got <= 0) return false;
     have += static_cast<std::size_t>(got);
   }
@@ -74,10 +76,10 @@ void FollowedFile::remember_tail(const char* data, std::size_t n) {
 // The bytes just before our position are no longer what we read there: the file was cut
 // and rewritten (at least) past our position. Only asked beyond the fingerprinted head,
 // which the fingerprint already covers.
-bool FollowedFile::tail_changed() const {
+bool FollowedFile::tail_changed(int& error) const {
   if (tail_length_ == 0 || read_offset_ <= identity_.fingerprint_length) return false;
   std::array<char, kTailBytes> now{};
-  if (!read_exactly(fd_, now.data(), tail_length_, read_offset_ - tail_length_)) return true;
+  if (!read_exactly(fd_, now.data(), tail_length_, read_offset_ - tail_length_, &error)) return error == 0;
   return std::memcmp(now.data(), tail_.data(), tail_length_) != 0;
 }
 
@@ -89,7 +91,7 @@ FollowedFile::Change FollowedFile::check() {
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
   const std::int64_t mtime_ns = mtime_of(st);
-  const bool changed = size != size_ || mtime_ns != mtime_ns_;
+  const bool changed = size != size_ || mtime_ns != mtime_ns_ || recheck_content_;
   size_ = size;
   mtime_ns_ = mtime_ns;
   if (size < read_offset_) {
@@ -99,15 +101,28 @@ FollowedFile::Change FollowedFile::check() {
   if (!changed) return read_offset_ < size ? Change::kGrew : Change::kNone;
   // Same size or larger: copytruncate followed by new writes shows as other first bytes,
   // or, behind a fixed header, as other bytes just before our position.
+  // A read that fails says nothing about the content: it is an error, retried at the next
+  // check, never a truncation.
   if (identity_.fingerprint_length > 0) {
-    auto prefix = fingerprint_prefix(fd_, identity_.fingerprint_length);
-    if (!prefix || *prefix != identity_.fingerprint || tail_changed()) {
+    int error = 0;
+    auto prefix = fingerprint_prefix(fd_, identity_.fingerprint_length, &error);
+    const bool rewritten = !prefix ? error == 0 : *prefix != identity_.fingerprint || tail_changed(error);
+    if (error != 0) {
+      last_error_ = error;
+      recheck_content_ = true;
+      return Change::kNone;
+    }
+    recheck_content_ = false;
+    if (rewritten) {
       restart_from_zero();
       return Change::kTruncated;
     }
   }
   if (identity_.fingerprint_length < kFingerprintBytes && size > identity_.fingerprint_length) {
-    if (auto longer = identify(fd_)) identity_ = *longer;
+    if (auto longer = identify(fd_))
+      identity_ = *longer;
+    else
+      last_error_ = errno;
   }
   return read_offset_ < size ? Change::kGrew : Change::kNone;
 }

@@ -66,7 +66,8 @@ class FollowedFile {
 
   void restart_from_zero();
   void remember_tail(const char* data, std::size_t n);
-  bool tail_changed() const;
+  // `error`: the errno of a failed read (the answer is then meaningless), else untouched.
+  bool tail_changed(int& error) const;
 
   int fd_;
   FileIdentity identity_;
@@ -82,6 +83,7 @@ class FollowedFile {
   std::uint8_t tail_length_ = 0;
   bool committed_in_cut_line_ = false;
   bool at_eof_ = false;
+  bool recheck_content_ = false;  // a read of the first or last bytes failed: look again
   int last_error_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,7 +51,9 @@ Follower::Follower(asio::any_io_executor executor, config::Source source, Follow
       checkpoint_written_at_ns_ = checkpoint_written_at_ns_ == 0 ? entry.written_at_ns
                                                                   : std::min(checkpoint_written_at_ns_, entry.written_at_ns);
   }
-  if (options_.force_poll) {
+  if (options_.make_watcher) {
+    watcher_ = options_.make_watcher(executor_);
+  } else if (options_.force_poll) {
     watcher_ = std::make_unique<PollingWatcher>(executor_, options_.poll_interval);
   } else {
     try {
@@ -136,6 +139,7 @@ void Follower::commit(const LineBatch& batch) {
 
 void Follower::rescan(bool initial) {
   next_rescan_ = Clock::now() + rescan_period();
+  take_name_changes();
   Discovery found = discover(source_.paths, source_.exclude);
   for (const auto& dir : found.directories) watcher_->watch_directory(dir);
   if (watcher_->broken()) use_polling();
@@ -186,24 +190,91 @@ void Follower::rescan(bool initial) {
     rotated_paths.push_back(tracked.file->path());
   }
 
+  // Paths looked at: those found, those rotated now, and those whose file is still followed
+  // though the path is gone (between a rename or deletion and the re-creation).
   std::vector<std::string> beside;
   for (const auto& f : found.files) beside.push_back(f.path);
   beside.insert(beside.end(), rotated_paths.begin(), rotated_paths.end());
+  for (const auto& [path, key] : path_owner_) beside.push_back(path);
   for (const auto& entry : checkpointed) beside.push_back(entry.path);
   const SiblingMap siblings = rotated_siblings(beside);
 
   std::sort(rotated_paths.begin(), rotated_paths.end());
   rotated_paths.erase(std::unique(rotated_paths.begin(), rotated_paths.end()), rotated_paths.end());
-  for (const auto& path : rotated_paths)
-    if (auto it = siblings.find(path); it != siblings.end()) rescue_rotated(it->second);
+  if (names_complete_) {
+    rescue_renamed();
+  } else {
+    for (const auto& path : rotated_paths)
+      if (auto it = siblings.find(path); it != siblings.end()) rescue_rotated(path, it->second);
+  }
   if (initial) recover_checkpointed(checkpointed, found.files, siblings);
 
-  // What stands beside the followed paths now is known from here on: a file found there at
-  // a later rotation is rotated away unseen only if it is not among these.
-  sibling_keys_.clear();
-  for (const auto& [path, list] : siblings)
-    for (const auto& sibling : list) sibling_keys_.insert(sibling.key);
+  // What stands beside each path looked at is known from here on: a file found there at a
+  // later rotation is rotated away unseen only if it is not among these. A path no longer
+  // looked at (its file closed and the name gone) forgets its record.
+  std::map<std::string, std::set<Key>> seen;
+  for (const auto& path : beside) {
+    auto& keys = seen[path];
+    if (auto it = siblings.find(path); it != siblings.end())
+      for (const auto& sibling : it->second) keys.insert(sibling.key);
+  }
+  siblings_seen_ = std::move(seen);
   metrics_.files_followed.Set(static_cast<double>(files_.size()));
+  metrics_.rescans.Increment();
+}
+
+void Follower::take_name_changes() {
+  NameChanges names = watcher_->take_name_changes();
+  names_complete_ = names.complete;
+  if (!names.complete) {
+    renamed_from_.clear();
+    return;
+  }
+  for (auto& change : names.changes) {
+    if (change.kind != NameChange::Kind::kRenamed) {
+      renamed_from_.erase(change.path);  // another file, or none, has this name now
+      continue;
+    }
+    std::string origin;
+    if (auto it = renamed_from_.find(change.from); it != renamed_from_.end()) {
+      origin = std::move(it->second);  // renamed again: app.log -> app.log.1 -> app.log.2
+      renamed_from_.erase(it);
+    } else if (is_followed_name(change.from)) {
+      origin = change.from;
+    }
+    if (origin.empty())
+      renamed_from_.erase(change.path);
+    else
+      renamed_from_[change.path] = std::move(origin);
+  }
+}
+
+bool Follower::is_followed_name(const std::string& path) const {
+  if (path_owner_.count(path)) return true;
+  if (is_excluded(path, source_.exclude)) return false;
+  // The watcher names "./app.log" what a relative glob names "app.log".
+  const std::string_view bare = std::string_view(path).starts_with("./") ? std::string_view(path).substr(2) : path;
+  return std::any_of(source_.paths.begin(), source_.paths.end(), [&](const std::string& pattern) {
+    return ::fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0 ||
+           ::fnmatch(pattern.c_str(), std::string(bare).c_str(), FNM_PATHNAME | FNM_PERIOD) == 0;
+  });
+}
+
+// The watcher saw these files renamed away from a followed path: those not followed are
+// files the looks never saw at the path (rotated away twice between two looks). Nothing
+// else beside a path is read, however new it looks: an archive copy arrives by a copy or a
+// creation, never by a rename from the path.
+void Follower::rescue_renamed() {
+  for (const auto& [path, origin] : renamed_from_) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (files_.count(Key{st.st_dev, st.st_ino}) || is_excluded(path, source_.exclude) ||
+        is_compressed_name(base_name(path)))
+      continue;
+    spdlog::info("source {}: {} was renamed from {} before it was seen there", source_.name, path, origin);
+    if (open_file(path, OpenMode::kRescued)) metrics_.rotations.Increment();
+  }
+  renamed_from_.clear();
 }
 
 Follower::SiblingMap Follower::rotated_siblings(const std::vector<std::string>& paths) {
@@ -244,9 +315,11 @@ Follower::SiblingMap Follower::rotated_siblings(const std::vector<std::string>& 
 // under a rotated name, unknown to us: read it from the start and drain it. What stood
 // there at the last look is an archive, and so is a copy of content we read (copytruncate,
 // or by hand): both are left alone.
-void Follower::rescue_rotated(const std::vector<Sibling>& siblings) {
+void Follower::rescue_rotated(const std::string& path, const std::vector<Sibling>& siblings) {
+  const auto seen = siblings_seen_.find(path);
   for (const auto& sibling : siblings) {
-    if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key) || sibling_keys_.count(sibling.key))
+    if (is_excluded(sibling.path, source_.exclude) || files_.count(sibling.key) ||
+        (seen != siblings_seen_.end() && seen->second.count(sibling.key)))
       continue;
     if (is_copy_of_known(sibling.path)) {
       spdlog::debug("source {}: {} is a copy of a file already read: not read", source_.name, sibling.path);

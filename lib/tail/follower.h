@@ -11,8 +11,10 @@
 // file is drained for rotate_wait), copytruncate and truncation, files and directories that
 // appear later, symlink retargeting, and files rotated twice between two looks (found beside
 // the followed path). A file beside a followed path is taken for a rotated-away one only if
-// it is a file we followed (device + inode), or if it appeared since the last look with
-// content we never read (two rotations between two looks). Files are read through one
+// it is a file we followed (device + inode), or if it was rotated away before any look saw
+// it at the path (two rotations between two looks): known exactly from the watcher's rename
+// events where it reports every name change (inotify), else guessed (it appeared beside the
+// path since the last look, with content we never read). Files are read through one
 // buffer per follower. A batch's views are valid until the next call to next().
 // Not thread safe: next(), commit() and the accessors run on the follower's executor.
 // Destroying the follower closes its files and watches; its metric series stay (a
@@ -23,6 +25,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -58,6 +61,9 @@ struct FollowerOptions {
   // Started by a configuration reload, not a process start: nothing happened while
   // logpulse was down, so files without a checkpoint entry follow start_at.
   bool after_reload = false;
+  // Makes the watcher instead of inotify or polling (tests: looks on demand). Empty: the
+  // usual choice.
+  std::function<std::unique_ptr<Watcher>(boost::asio::any_io_executor)> make_watcher;
 };
 
 class Follower {
@@ -109,7 +115,13 @@ class Follower {
   // app.log-2024...), oldest first: one directory read per directory.
   static SiblingMap rotated_siblings(const std::vector<std::string>& paths);
   // `path` was rotated: open what stands beside it that was rotated away unseen.
-  void rescue_rotated(const std::vector<Sibling>& siblings);
+  void rescue_rotated(const std::string& path, const std::vector<Sibling>& siblings);
+  // Name changes since the last look: which file was renamed from a followed path to where.
+  void take_name_changes();
+  bool is_followed_name(const std::string& path) const;
+  // The files renamed away from a followed path since the last look, if not followed: read
+  // from their start and drained (rotated away unseen).
+  void rescue_renamed();
   // At start-up: files beside checkpointed paths that hold checkpointed files, or that
   // were rotated away while logpulse was stopped.
   void recover_checkpointed(const std::vector<CheckpointEntry>& checkpointed, const std::vector<FoundFile>& found,
@@ -143,7 +155,16 @@ class Follower {
 
   std::map<Key, Tracked> files_;
   std::map<std::string, Key> path_owner_;
-  std::set<Key> sibling_keys_;                  // files under rotated names beside followed paths, last look
+  // Per followed path, the files under its rotated names at the last look that looked at
+  // it. A path is looked at while it names a file and while the file it last named is still
+  // followed (renamed away or deleted, being drained): its record outlives the path's
+  // absence between a rotation and the re-creation.
+  std::map<std::string, std::set<Key>> siblings_seen_;
+  // With a watcher that reports every name change (inotify): the files renamed away from a
+  // followed path since the last look, by the name they have now, and that path. Where it
+  // is known, it decides alone which file beside a path was rotated away.
+  std::map<std::string, std::string> renamed_from_;
+  bool names_complete_ = false;
   std::deque<FileIdentity> closed_;             // recently closed, never rescued again
   std::deque<std::pair<std::uint32_t, std::uint64_t>> contents_;  // first-bytes hashes of files read
   core::LogThrottle throttle_;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <spdlog/spdlog.h>
 #include <system_error>
+#include <utility>
 
 namespace logpulse::tail {
 
@@ -32,7 +33,9 @@ int open_inotify() {
 }  // namespace
 
 InotifyWatcher::InotifyWatcher(asio::any_io_executor executor)
-    : descriptor_(executor, open_inotify()), timer_(executor) {}
+    : descriptor_(executor, open_inotify()), timer_(executor) {
+  names_.complete = false;  // nothing is watched yet
+}
 
 bool InotifyWatcher::watch_directory(const std::string& directory) {
   if (watch_by_directory_.count(directory)) return true;
@@ -48,6 +51,7 @@ bool InotifyWatcher::watch_directory(const std::string& directory) {
   // Two names of one directory share a watch descriptor; keep the first name for it.
   watch_by_directory_[directory] = wd;
   directory_by_watch_.emplace(wd, directory);
+  names_.complete = false;
   return true;
 }
 
@@ -69,7 +73,11 @@ bool InotifyWatcher::drain_events(bool& any) {
     for (char* p = buffer; p < buffer + n;) {
       auto* event = reinterpret_cast<inotify_event*>(p);
       if (event->mask & kRescanEvents) rescan = true;
-      if (event->mask & IN_Q_OVERFLOW) spdlog::debug("inotify queue overflow: full rescan");
+      if (event->mask & IN_Q_OVERFLOW) {
+        spdlog::debug("inotify queue overflow: full rescan");
+        names_.complete = false;
+      }
+      note_name_change(*event);
       if (event->mask & IN_IGNORED) {
         // The directory is gone; a later rescan watches it again if it comes back.
         auto it = directory_by_watch_.find(event->wd);
@@ -82,6 +90,46 @@ bool InotifyWatcher::drain_events(bool& any) {
       p += sizeof(inotify_event) + event->len;
     }
   }
+}
+
+void InotifyWatcher::note_name_change(const inotify_event& event) {
+  constexpr std::uint32_t kNameEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO;
+  if (event.len == 0 || (event.mask & kNameEvents) == 0) return;
+  auto dir = directory_by_watch_.find(event.wd);
+  if (dir == directory_by_watch_.end()) return;
+  std::string path = dir->second == "/" ? "/" + std::string(event.name) : dir->second + "/" + event.name;
+  if (event.mask & IN_MOVED_FROM) {
+    if (moved_from_.size() >= kMaxNameChanges) moved_from_.clear();
+    // Paired with its IN_MOVED_TO, which follows it (or never comes: moved out of the
+    // watched directories; what stands at the old name then is found by a look).
+    moved_from_[event.cookie] = std::move(path);
+    return;
+  }
+  if (event.mask & IN_MOVED_TO) {
+    auto from = moved_from_.find(event.cookie);
+    if (from != moved_from_.end()) {
+      names_.changes.push_back(NameChange{NameChange::Kind::kRenamed, std::move(from->second), std::move(path)});
+      moved_from_.erase(from);
+    } else {
+      names_.changes.push_back(NameChange{NameChange::Kind::kAppeared, {}, std::move(path)});
+    }
+  } else {
+    names_.changes.push_back(NameChange{
+        event.mask & IN_CREATE ? NameChange::Kind::kAppeared : NameChange::Kind::kRemoved, {}, std::move(path)});
+  }
+  if (names_.changes.size() > kMaxNameChanges) {
+    names_.changes.clear();
+    names_.complete = false;
+  }
+}
+
+NameChanges InotifyWatcher::take_name_changes() {
+  bool any = false;
+  drain_events(any);
+  NameChanges out = std::exchange(names_, NameChanges{});
+  names_.complete = !broken_;
+  if (broken_) out.complete = false;
+  return out;
 }
 
 WakeReason InotifyWatcher::poll() {

@@ -19,6 +19,8 @@ class PollingWatcher final : public Watcher {
   bool broken() const override { return false; }
   void cancel() override { timer_.cancel(); }
   const char* kind() const override { return "poll"; }
+  // A timer sees no names change: the follower falls back on what its looks saw.
+  NameChanges take_name_changes() override { return {}; }
 
  private:
   boost::asio::steady_timer timer_;

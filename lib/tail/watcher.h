@@ -7,12 +7,30 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace logpulse::tail {
 
 struct WakeReason {
   bool rescan = false;    // names may have changed (create, delete, rename, overflow, timer)
   bool timed_out = false; // nothing happened within the timeout
+};
+
+// A name that changed in a watched directory. kRenamed carries both names (inotify pairs
+// IN_MOVED_FROM and IN_MOVED_TO by their cookie): the file now at `path` was at `from`.
+struct NameChange {
+  enum class Kind { kRenamed, kAppeared, kRemoved };
+  Kind kind = Kind::kAppeared;
+  std::string from;  // kRenamed only
+  std::string path;
+};
+
+struct NameChanges {
+  std::vector<NameChange> changes;  // in the order they happened
+  // Every change of every watched directory since the last take is in `changes`. False
+  // when polling, after a queue overflow, or when a watch was added since (what happened
+  // in that directory before it was watched is unknown).
+  bool complete = false;
 };
 
 class Watcher {
@@ -31,6 +49,8 @@ class Watcher {
   // Ends a pending wait() early (it returns timed_out).
   virtual void cancel() = 0;
   virtual const char* kind() const = 0;
+  // The name changes since the last call, pending events included.
+  virtual NameChanges take_name_changes() = 0;
 };
 
 }  // namespace logpulse::tail

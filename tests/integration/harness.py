@@ -483,10 +483,31 @@ class Daemon:
                 return
             time.sleep(0.1)
 
+    def looks(self, source="app"):
+        """Directory looks `source` has completed (logpulse_rescans_total)."""
+        return self.value("logpulse_rescans_total", source=source)
+
     def settle(self, name, expected, timeout=WAIT, duration=STAY, **labels):
         """Wait until the metric reaches `expected`, then assert it stays there."""
         self.wait_value(name, expected, timeout, **labels)
         self.assert_stays(name, expected, duration, **labels)
+
+
+def wait_looks(daemon, n, source="app", timeout=WAIT):
+    """Wait until `n` directory looks of `source` have begun and completed after this call,
+    so what the file system held at the call has been seen `n` times. A look may be under
+    way when the counter is read (it began before the call): one more is waited for."""
+    start = daemon.looks(source)
+    seen = [start]
+
+    def ok():
+        daemon._check_alive()
+        seen[0] = daemon.looks(source)
+        return seen[0] >= start + n + 1
+    wait_for(ok, timeout,
+             message=lambda: "logpulse_rescans_total{source=%r}: expected %d more looks after %d, at %d"
+             % (source, n + 1, start, seen[0]),
+             on_timeout=daemon.stderr_tail)
 
 
 class LogpulseTestCase(unittest.TestCase):
