@@ -402,8 +402,14 @@ const CheckpointEntry* Follower::matching_checkpoint(const FileIdentity& identit
 bool Follower::open_file(const std::string& path, OpenMode mode) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    if (errno != ENOENT && throttle_.allow("open:" + path))
-      spdlog::warn("source {}: cannot open {}: {} (retrying)", source_.name, path, std::strerror(errno));
+    // A file that is there but cannot be opened (EACCES, ELOOP, ...) is a read error,
+    // counted at each attempt; a file gone since the look (ENOENT) is not.
+    if (errno != ENOENT) {
+      const int error = errno;
+      metrics_.read_errors.Increment();
+      if (throttle_.allow("open:" + path))
+        spdlog::warn("source {}: cannot open {}: {} (retrying)", source_.name, path, std::strerror(error));
+    }
     return false;
   }
   auto identity = identify(fd);

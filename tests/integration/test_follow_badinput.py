@@ -14,6 +14,7 @@ import harness  # noqa: E402
 
 LINES = "logpulse_lines_read_total"
 BYTES = "logpulse_bytes_read_total"
+READ_ERRORS = "logpulse_read_errors_total"
 NOBODY = 65534
 
 
@@ -54,8 +55,13 @@ class BadInput:
         cfg = self.config([self.source([locked])])
         d = self.start_daemon(cfg, wait="healthy", prefix=prefix)
         d.assert_stays(LINES, 0, duration=1.5, source="app")
+        # Each refused open is a read error of the source (retried at each look).
+        self.assertGreater(d.value(READ_ERRORS, source="app"), 0)
         os.chmod(locked, 0o644)
         d.settle(LINES, 3, source="app")
+        # Opened now: the count stops.
+        errors = d.value(READ_ERRORS, source="app")
+        d.assert_stays(READ_ERRORS, errors, duration=1.0, source="app")
 
     def test_nul_bytes_and_invalid_utf8_are_lines(self):
         log = self.path("app.log")
