@@ -276,7 +276,8 @@ TEST_CASE("alertmanager sender: a stuck Alertmanager costs the caller nothing an
   for (int i = 1; i <= kAlerts; ++i) sender.enqueue(batch(i), 1);
   const auto took = std::chrono::steady_clock::now() - started;
   MESSAGE("enqueue: ", std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() / kAlerts, " ns per alert");
-  CHECK(took < 1s);
+  // Not timed against a bound (a loaded machine or a sanitizer decides that): an enqueue
+  // that waited for the stuck Alertmanager would never return, and the test would hang.
   CHECK(sender.queued_alerts(0) == alert::kMaxQueuedAlerts);
   CHECK(sender.counters().dropped == kAlerts - alert::kMaxQueuedAlerts);
 }

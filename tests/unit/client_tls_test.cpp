@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "config/config_loader.h"
+#include "config_support.h"
 #include "tls/client_tls.h"
 
 using namespace logpulse::config;
@@ -20,16 +21,8 @@ using logpulse::tls::ClientTls;
 
 namespace {
 
-const char* kSources = "sources:\n  - {name: app, paths: [/tmp/x.log]}\n";
-
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(kSources + yaml, "test.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+using config_test::error_of;
+using config_test::kSources;
 
 struct TempDir {
   std::filesystem::path path;

@@ -4,21 +4,14 @@
 #include <cstdlib>
 
 #include "config/config_loader.h"
+#include "config_support.h"
 
 using namespace logpulse::config;
 using namespace std::chrono_literals;
 
 namespace {
-const char* kSources = "sources:\n  - {name: app, paths: [/tmp/x.log]}\n";
-
-std::string error_of(const std::string& yaml) {
-  try {
-    load_string(kSources + yaml, "test.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
+using config_test::error_of;
+using config_test::kSources;
 }  // namespace
 
 TEST_CASE("remote_write: every key loads into typed values, ${ENV} expanded, labels sorted") {
