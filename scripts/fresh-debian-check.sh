@@ -4,6 +4,10 @@
 #
 #   bash scripts/fresh-debian-check.sh           reuse the chroot of an earlier run if any
 #   bash scripts/fresh-debian-check.sh --fresh   delete it and debootstrap a new one
+#   bash scripts/fresh-debian-check.sh --run 'bash scripts/install-deps.sh --test &&
+#        python3 tests/integration/test_container.py -v'
+#                                                run that command in the fresh clone instead
+#                                                of the two README commands (one test, say)
 #
 # A reused chroot keeps the packages earlier runs installed, so only a --fresh run proves
 # that the scripts install everything they need.
@@ -28,12 +32,19 @@
 set -euo pipefail
 
 fresh=false
-for arg in "$@"; do
-  case $arg in
+only=""
+while [[ $# -gt 0 ]]; do
+  case $1 in
     --fresh) fresh=true ;;
+    --run)
+      [[ $# -ge 2 ]] || { printf 'fresh-debian-check: --run needs a command\n' >&2; exit 2; }
+      only=$2
+      shift
+      ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) printf 'usage: bash scripts/fresh-debian-check.sh [--fresh]\n' >&2; exit 2 ;;
+    *) printf 'usage: bash scripts/fresh-debian-check.sh [--fresh] [--run COMMAND]\n' >&2; exit 2 ;;
   esac
+  shift
 done
 
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -172,8 +183,12 @@ run_in_chroot() { # run_in_chroot NAME COMMAND...
   results+=("$(printf '%s  %-32s %5d s' "$status" "$*" $((SECONDS - started)))")
   say "$status: $* ($((SECONDS - started)) s)"
 }
-run_in_chroot demo bash scripts/demo.sh --smoke
-run_in_chroot test bash scripts/test.sh
+if [[ -n $only ]]; then
+  run_in_chroot run bash -c "$only"
+else
+  run_in_chroot demo bash scripts/demo.sh --smoke
+  run_in_chroot test bash scripts/test.sh
+fi
 
 printf '\nfresh-debian-check summary (%s, chroot %s):\n' "${head:0:12}" "$dir"
 printf '  %s\n' "${results[@]}"
